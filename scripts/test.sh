@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up the project with its test dependencies and run the whole test suite.
+# pytest's own exit code is returned: 5 ("no tests ran") fails like any other failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh test
+exec .venv/bin/python -m pytest "$@"
