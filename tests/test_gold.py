@@ -50,3 +50,18 @@ def test_split_holds_a_fifth_of_mentions_and_every_label_in_test(gold):
     assert per_split["test"] >= 0.2 * total
     assert labels["test"] == set(load_schema().entity_labels)
     assert labels["dev"] == set(load_schema().entity_labels)
+
+
+def test_gold_is_compiled_from_its_marks(gold):
+    """gold.jsonl is what annotations/marks compiles to against the raw seeds."""
+    from pipeline.corpus.marks import compile_marks
+
+    marks_dir = GOLD.parent / "marks"
+    seeds = GOLD.parents[2] / "shared" / "seeds"
+    for rec in gold:
+        source = "\n".join(p.read_text(encoding="utf-8") for p in sorted(marks_dir.glob(f"{rec.id}.*.marks")))
+        with open(seeds / f"{rec.id}.txt", encoding="utf-8", newline="") as fh:
+            raw = fh.read()
+        assert rec.text == raw
+        compiled = compile_marks(rec.id, raw, source)
+        assert (compiled["entities"], compiled["relations"]) == (rec.entities, rec.relations)
