@@ -41,3 +41,49 @@ def write_jsonl(tmp_path):
         return path
 
     return write
+
+
+SHARED = ROOT.parent / "shared"
+SHIPPED_MODEL = ROOT / "models" / "zxie-default"
+
+
+@pytest.fixture(scope="session")
+def tiny_data(tmp_path_factory):
+    """A few gold sections (one file, whole-record splits) and small slices of the public corpora."""
+    from pipeline.corpus.interchange import read_records, write_records
+    from pipeline.corpus.splits import select
+
+    root = tmp_path_factory.mktemp("tiny")
+    records = list(read_records(GOLD))
+    picks = []
+    for split, count in (("train", 4), ("dev", 1), ("test", 1)):
+        for sec in list(select(records, split))[:count]:
+            sec["meta"] = {"split": split}
+            picks.append(sec)
+    write_records(root / "gold.jsonl", picks)
+    for sub, name, lines in (("cws", "pku_test_gold.utf8", 60), ("cws", "msr_test_gold.utf8", 60),
+                             ("cws", "pku_training_words.utf8", 2000), ("cws", "msr_training_words.utf8", 2000),
+                             ("ner", "cluener_train.jsonl", 200), ("ner", "msra_dev.bio", 3000)):
+        (root / "datasets" / sub).mkdir(parents=True, exist_ok=True)
+        with open(SHARED / "datasets" / sub / name, encoding="utf-8") as src:
+            head = [next(src, "") for _ in range(lines)]
+        (root / "datasets" / sub / name).write_text("".join(head), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_data):
+    """A real pipeline trained end to end on tiny data: segmenter, vectors, NER, relations, norms."""
+    from pipeline.training.train import TrainSettings, train_pipeline
+
+    settings = TrainSettings(
+        output=tiny_data / "model",
+        gold=tiny_data / "gold.jsonl",
+        datasets=tiny_data / "datasets",
+        config=ROOT / "configs" / "ner.cfg",
+        segmenter_iterations=1,
+        augment_copies=1,
+        overrides={"training.max_steps": 40, "training.eval_frequency": 20,
+                   "components.tok2vec.model.encode.width": 32, "components.tok2vec.model.encode.depth": 2},
+    )
+    return train_pipeline(settings, log=lambda m: None)

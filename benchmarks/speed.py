@@ -1,0 +1,80 @@
+"""Speed of the full zxie pipeline against jieba.posseg, on the same texts in the same run.
+
+    python benchmarks/speed.py [--model DIR] [--texts DIR] [--runs 5] [--json OUT]
+
+Reports model load time, characters per second (median of --runs passes over all texts, model
+loaded, one process) for zxie and for jieba.posseg, their ratio, and the process's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def timed(fn, runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", type=Path, default=None, help="model directory (default: the shipped model)")
+    ap.add_argument("--texts", type=Path, default=ROOT.parent / "shared" / "seeds", help="folder of .txt files")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--json", type=Path, default=None, help="also write the results here")
+    args = ap.parse_args(argv)
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(args.texts.glob("*.txt"))]
+    chars = sum(map(len, texts))
+
+    t = time.perf_counter()
+    from pipeline.extract import Extractor
+
+    extractor = Extractor(args.model)
+    load_s = time.perf_counter() - t
+    nlp = extractor.nlp
+    list(nlp.pipe(texts[:1]))  # warm-up
+    zxie_s = timed(lambda: list(nlp.pipe(texts)), args.runs)
+
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(60)
+    list(jieba.posseg.cut(texts[0]))  # loads jieba's dictionary: not timed
+    jieba_s = timed(lambda: [list(jieba.posseg.cut(t)) for t in texts], args.runs)
+
+    zxie_cps = chars / statistics.median(zxie_s)
+    jieba_cps = chars / statistics.median(jieba_s)
+    result = {
+        "texts": len(texts),
+        "chars": chars,
+        "runs": args.runs,
+        "model": extractor.model_name,
+        "model_load_s": round(load_s, 2),
+        "zxie_chars_per_s": round(zxie_cps),
+        "jieba_posseg_chars_per_s": round(jieba_cps),
+        "zxie_over_jieba": round(zxie_cps / jieba_cps, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+    for key, value in result.items():
+        print(f"{key:28} {value}")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()

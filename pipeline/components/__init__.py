@@ -1,0 +1,1 @@
+"""spaCy components of the zxie pipeline, registered as factories."""

