@@ -55,15 +55,64 @@ def doc_record(doc, source: Document, model: str) -> dict:
     }
 
 
-class RecordWriter:
-    """Appends records to OUT (JSONL) and input errors to OUT.errors.jsonl, flushing each line."""
+def errors_path_for(out: str | Path) -> Path:
+    """OUT.errors.jsonl beside OUT (OUT's .jsonl or .parquet suffix replaced)."""
+    out = Path(out)
+    name = out.name
+    for suffix in (".jsonl", ".parquet"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return out.with_name(name + ".errors.jsonl")
 
-    def __init__(self, out: str | Path):
+
+class RecordWriter:
+    """Appends records to OUT and input errors to OUT.errors.jsonl, one line each, flushed per
+    document, so a killed run leaves at most one torn last line.
+
+    format "jsonl": OUT is the JSONL output. format "parquet": records go to a journal
+    OUT.partial.jsonl while running, converted to OUT (Parquet, pipeline.batch.parquet) when the
+    writer closes without an exception; the journal is what `resume` continues from.
+
+    resume=True keeps what an earlier run wrote: a torn last line is dropped, `done` holds the ids
+    already written (the caller skips those documents), and errors already in the errors file are
+    not written again when the same input produces them again (they still count as failed).
+    """
+
+    def __init__(self, out: str | Path, resume: bool = False, format: str = "jsonl"):
+        from pipeline.batch.resume import done_ids, drop_torn_line, written_errors
+
+        if format not in ("jsonl", "parquet"):
+            raise ValueError(f"unknown output format {format!r} (jsonl or parquet)")
         self.path = Path(out)
-        self.errors_path = self.path.with_name(self.path.name.removesuffix(".jsonl") + ".errors.jsonl")
-        self._out = open(self.path, "w", encoding="utf-8")
+        self.format = format
+        self.errors_path = errors_path_for(self.path)
+        self.records_path = self.path if format == "jsonl" else self.path.with_name(self.path.name + ".partial.jsonl")
+        self.written = self.failed = self.notices = 0
+        self.done: set[str] = set()
+        self._prior_errors = None
         self._err = None
-        self.written = self.failed = 0
+        if resume:
+            if format == "parquet" and not self.records_path.exists() and self.path.exists():
+                self._parquet_to_journal()
+            drop_torn_line(self.records_path)
+            drop_torn_line(self.errors_path)
+            self.done = done_ids(self.records_path)
+            self._prior_errors = written_errors(self.errors_path)
+            if self.errors_path.exists():
+                self._err = open(self.errors_path, "a", encoding="utf-8")
+        else:
+            self.errors_path.unlink(missing_ok=True)  # a stale errors file would belong to another run
+        self._out = open(self.records_path, "a" if resume else "w", encoding="utf-8")
+
+    def _parquet_to_journal(self) -> None:
+        from pipeline.batch.parquet import read_parquet_records
+
+        tmp = self.records_path.with_name(self.records_path.name + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for rec in read_parquet_records(self.path):
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        tmp.replace(self.records_path)
 
     def _line(self, fh, data: dict) -> None:
         fh.write(json.dumps(data, ensure_ascii=False) + "\n")
@@ -74,18 +123,35 @@ class RecordWriter:
         self.written += 1
 
     def error(self, err: InputError) -> None:
-        if self._err is None:
-            self._err = open(self.errors_path, "w", encoding="utf-8")
-        self._line(self._err, err.as_dict())
-        self.failed += 1
+        from pipeline.batch.resume import error_key
 
-    def close(self) -> None:
+        data = err.as_dict()
+        if self._prior_errors and self._prior_errors[error_key(data)] > 0:
+            self._prior_errors[error_key(data)] -= 1  # written by the run this one resumes
+        else:
+            if self._err is None:
+                self._err = open(self.errors_path, "w", encoding="utf-8")
+            self._line(self._err, data)
+        if err.notice:
+            self.notices += 1
+        else:
+            self.failed += 1
+
+    def close(self, finish: bool = True) -> None:
         self._out.close()
         if self._err:
             self._err.close()
+        if finish and self.format == "parquet":
+            from pipeline.batch.parquet import write_parquet
+            from pipeline.batch.resume import json_lines
+
+            tmp = self.path.with_name(self.path.name + ".tmp")
+            write_parquet(json_lines(self.records_path), tmp)
+            tmp.replace(self.path)
+            self.records_path.unlink()
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, exc_type, *exc):
+        self.close(finish=exc_type is None)

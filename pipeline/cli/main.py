@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from pipeline import __version__
-from pipeline.cli import annotations
-from pipeline.cli.evaluate import evaluate
+from pipeline.cli import annotate, annotations
+from pipeline.cli.evaluate import evaluate, train_curve
 from pipeline.cli.extract import extract
 from pipeline.cli.train import pretrain, train, train_segmenter
 
@@ -16,12 +16,14 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.command("extract", help="Extract entities and relations from reports into JSONL records.")(extract)
+app.command("extract")(extract)  # help: the docstring of pipeline/cli/extract.py:extract
 app.add_typer(annotations.app, name="annotations", help="Check, count, split and show gold annotation files.")
+app.add_typer(annotate.app, name="annotate", help="The annotation loop with doccano: server, push, pull, agreement.")
 app.command("train", help="Train the full pipeline (segmenter, NER, relations, norms) into a model directory.")(train)
 app.command("train-segmenter", help="Train the spacy-pkuseg segmentation model alone.")(train_segmenter)
 app.command("pretrain", help="Pretrain the NER's tok2vec on raw text (masked characters).")(pretrain)
-app.command("evaluate", help="Score a model on gold annotations: NER, relations, METRIC norms.")(evaluate)
+app.command("evaluate", help="Score models, extracted records and baselines on gold: NER views, relations, norms, CIs, report.")(evaluate)
+app.command("train-curve", help="Learning curve: train on 25/50/75/100 % of the training split, F1 on dev against data size.")(train_curve)
 
 
 def _version(value: bool) -> None:

@@ -10,6 +10,18 @@ import typer
 from pipeline.training.train import TrainSettings, build_segmenter, train_pipeline
 
 
+def config_overrides(items: list[str]) -> dict:
+    """`--set KEY=VALUE` options as spaCy config overrides (VALUE as JSON when it parses)."""
+    overrides = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value
+    return overrides
+
+
 def train(
     output: Path = typer.Option(Path("models/zxie-default"), "-o", "--output", help="Model directory to write (replaced if it exists)."),
     gold: Path = typer.Option(Path("annotations/gold.jsonl"), help="Gold corpus with its split."),
@@ -19,22 +31,21 @@ def train(
     augment: int = typer.Option(3, help="Mention-replacement copies of each train sentence (0: none)."),
     auxiliary: int = typer.Option(0, help="Add this many documents of the public NER corpora, mapped to our labels (partial annotation)."),
     gold_repeat: int = typer.Option(1, help="Copies of each gold train sentence (to weigh gold against auxiliary data)."),
+    train_on: str = typer.Option("train", help="Comma-separated gold splits to learn from (train or train,dev; never test)."),
     init_tok2vec: Path = typer.Option(None, help="Pretrained tok2vec weights (from `spacy pretrain`)."),
     seed: int = typer.Option(0, help="Random seed for every step."),
     set_: list[str] = typer.Option([], "--set", help="Config override, e.g. --set training.max_steps=2000"),
 ) -> None:
     """Train the full pipeline (segmenter, NER, relations, norms) and write a model directory."""
-    overrides = {}
-    for item in set_:
-        key, _, value = item.partition("=")
-        try:
-            overrides[key] = json.loads(value)
-        except json.JSONDecodeError:
-            overrides[key] = value
+    overrides = config_overrides(set_)
+    splits = tuple(x.strip() for x in train_on.split(","))
+    if "test" in splits or not set(splits) <= {"train", "dev"}:
+        typer.echo("error: --train-on takes train and dev only", err=True)
+        raise typer.Exit(2)
     if init_tok2vec:
         overrides["paths.init_tok2vec"] = str(init_tok2vec)
     settings = TrainSettings(output=output, gold=gold, datasets=datasets, config=config, segmenter=segmenter,
-                             augment_copies=augment, auxiliary=auxiliary, gold_repeat=gold_repeat, seed=seed, overrides=overrides)
+                             augment_copies=augment, auxiliary=auxiliary, gold_repeat=gold_repeat, train_splits=splits, seed=seed, overrides=overrides)
     path = train_pipeline(settings, log=lambda m: typer.echo(m, err=True))
     typer.echo(f"wrote {path}")
 

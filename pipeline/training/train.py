@@ -40,6 +40,9 @@ class TrainSettings:
     auxiliary: int = 0  # documents sampled from the public NER corpora (0: none)
     augment_copies: int = 0
     gold_repeat: int = 1
+    # Splits the model learns from. With dev among them there is no held-out model selection:
+    # the last step is kept (fix training.max_steps from a train-only run's best step).
+    train_splits: tuple[str, ...] = ("train",)
     vectors: bool = True
     seed: int = 0
     name: str = "zxie_default"
@@ -107,17 +110,19 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
     train_dir = work / "train"
     shutil.rmtree(train_dir, ignore_errors=True)
     train_dir.mkdir()
-    db = DocBin(store_user_data=False).from_disk(corpus / "train.spacy")
     repeated = DocBin(store_user_data=False)
-    for _ in range(s.gold_repeat):
-        for doc in db.get_docs(nlp.vocab):
-            repeated.add(doc)
+    for split in s.train_splits:
+        db = DocBin(store_user_data=False).from_disk(corpus / f"{split}.spacy")
+        for _ in range(s.gold_repeat):
+            for doc in db.get_docs(nlp.vocab):
+                repeated.add(doc)
     repeated.to_disk(train_dir / "gold.spacy")
     if s.augment_copies:
         from pipeline.training.augment import augmented, name_pools
         from pipeline.training.convert import sentence_sections, to_doc
 
-        sentences = list(sentence_sections(select(list(read_records(s.gold)), "train")))
+        records = list(read_records(s.gold))
+        sentences = [x for split in s.train_splits for x in sentence_sections(select(records, split))]
         pools = name_pools(sentences, s.datasets)
         aug = DocBin(store_user_data=False)
         for rec in augmented(sentences, pools, s.augment_copies, s.seed):
@@ -152,11 +157,12 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
         log(f"character vectors: {len(keys)} characters × {vectors.shape[1]}")
     spacy_train(s.config, work / "ner", overrides=overrides)
 
-    nlp = spacy.load(work / "ner" / "model-best")
+    held_out_selection = "dev" not in s.train_splits
+    nlp = spacy.load(work / "ner" / ("model-best" if held_out_selection else "model-last"))
     nlp.add_pipe("zxie_norms")
     relations = nlp.add_pipe("zxie_relations")
     records = list(read_records(s.gold))
-    info["relations"] = relations.fit(select(records, "train"), seed=s.seed)
+    info["relations"] = relations.fit([x for split in s.train_splits for x in select(records, split)], seed=s.seed)
     nlp.meta.update(
         name=s.name,
         version=s.version,
@@ -167,7 +173,9 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
         "training_data_sha256": file_hash(s.gold),
         "config_sha256": file_hash(s.config),
         "training": info,
-        "scores": {split: evaluate_nlp(nlp, list(select(records, split))) for split in SPLITS},
+        "trained_on": list(s.train_splits),
+        "scores": {split: {**evaluate_nlp(nlp, list(select(records, split))), "in_training": split in s.train_splits}
+                   for split in SPLITS},
     }
     if s.output.exists():
         shutil.rmtree(s.output)

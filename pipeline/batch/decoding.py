@@ -1,0 +1,70 @@
+"""Bytes of a report to text: UTF-8, or GB18030/GBK when that reading is confidently Chinese.
+
+`decode_bytes` returns (text, encoding) or raises `Undecodable` with an error kind:
+
+- "binary": a NUL byte, or many control bytes: not a text file at all.
+- "decode": neither UTF-8 nor a confident GB18030 reading.
+
+GB18030 (a superset of GBK and GB2312) can decode many byte strings that are not Chinese text at
+all (Latin-1 text, for instance, often pairs up into rare characters), so a GB18030 reading is
+accepted only when it looks like a Chinese report: it decodes strictly, has no control characters
+other than whitespace, contains at least one CJK ideograph, and at least 90% of its ideographs are
+in GB2312 (the 6,763 everyday characters every real report is written in almost entirely).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+GB_COMMON_SHARE = 0.9
+BINARY_CONTROL_SHARE = 0.1
+_TEXT_CONTROLS = {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1B}
+_CONTROL_BYTES = bytes(b for b in range(0x20) if b not in _TEXT_CONTROLS)
+_CONTROL_CHARS = re.compile("[" + "".join(chr(b) for b in _CONTROL_BYTES) + "\x7f-\x9f]")
+_IDEOGRAPH = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]")
+
+
+class Undecodable(ValueError):
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+def _confident_gb18030(data: bytes) -> str | None:
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    if _CONTROL_CHARS.search(text):
+        return None
+    ideographs = Counter(_IDEOGRAPH.findall(text))
+    if not ideographs:
+        return None
+    common = 0
+    for ch, n in ideographs.items():
+        try:
+            ch.encode("gb2312")
+            common += n
+        except UnicodeEncodeError:
+            pass
+    return text if common >= GB_COMMON_SHARE * ideographs.total() else None
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """(text, encoding name) of a document's bytes; a UTF-8 byte-order mark is dropped."""
+    if b"\x00" in data:
+        raise Undecodable("binary", "binary file (contains NUL bytes), not text")
+    controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
+    if data and controls / len(data) > BINARY_CONTROL_SHARE:
+        raise Undecodable("binary", f"binary file ({controls} control bytes in {len(data)}), not text")
+    try:
+        text = data.decode("utf-8")
+        return (text[1:] if text.startswith("\ufeff") else text), "utf-8"
+    except UnicodeDecodeError as err:
+        utf8_error = err
+    text = _confident_gb18030(data)
+    if text is not None:
+        return text, "gb18030"
+    raise Undecodable("decode", f"not UTF-8 (byte {utf8_error.start}: {utf8_error.reason}) "
+                                "and not confidently GB18030/GBK Chinese text")
