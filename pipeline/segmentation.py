@@ -1,7 +1,8 @@
 """Word segmentation with spacy-pkuseg, trained here (spacy-pkuseg ships no model).
 
-The segmenter only supplies word-boundary features: the pipeline's tokens are single characters,
-so no gold entity is ever lost to tokenisation. Training data: the SIGHAN 2005 gold segmentations in
+The segmenter only ever supplies word-boundary features (tokenizer `words = true`): the pipeline's
+tokens are single characters, so no gold entity is ever lost to tokenisation. The shipped NER
+reads none (models/README.md); the trained model ships in models/segmenter. Training data: the SIGHAN 2005 gold segmentations in
 `../shared/datasets/cws` plus the train split of the gold corpus, segmented by a first model and
 then cut at every entity boundary (entity boundaries are word boundaries).
 """

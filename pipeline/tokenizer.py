@@ -1,11 +1,12 @@
-"""`zxie.ReportTokenizer.v1`: one token per character, with word-boundary features.
+"""`zxie.ReportTokenizer.v1`: one token per character, optionally with word-boundary features.
 
 `doc.text` is the input exactly as given, so every span's `start_char`/`end_char` indexes the raw
 input. Layout damage (a line break or stray space inside a word) is repaired for the features: each
 sentence is segmented with its whitespace removed, and every character token carries
 - `lemma_`: the word it belongs to, and
 - `tag_`: its position in that word, B / I / E, or S for a one-character word,
-which the NER's embedding reads (`LEMMA`, `TAG` in the config). A single space after a character is
+which the NER's embedding can read (`LEMMA`, `TAG`). With `words = false` there is no segmentation
+and every character is its own word (S). A single space after a character is
 that token's trailing whitespace; any other whitespace run is a token of its own (tag `_SP`).
 """
 
@@ -26,9 +27,11 @@ SPACE_TAG = "_SP"
 
 
 @registry.tokenizers("zxie.ReportTokenizer.v1")
-def create_report_tokenizer():
+def create_report_tokenizer(words: bool = True):
+    """`words = false`: characters only, no segmentation (no LEMMA/TAG word features)."""
+
     def make(nlp):
-        return ReportTokenizer(nlp.vocab)
+        return ReportTokenizer(nlp.vocab, words=words)
 
     return make
 
@@ -44,14 +47,15 @@ def _position_tags(words: list[str]) -> list[tuple[str, str]]:
 
 
 class ReportTokenizer:
-    def __init__(self, vocab, segmenter: Segmenter | None = None):
+    def __init__(self, vocab, segmenter: Segmenter | None = None, words: bool = True):
         self.vocab = vocab
         self.segmenter = segmenter
+        self.words = words
 
     def word_features(self, text: str) -> list[tuple[str, str] | None]:
         """(position tag, word) for every non-space character of text; None for whitespace."""
         feats: list[tuple[str, str] | None] = [None] * len(text)
-        for a, b in sentence_spans(text):
+        for a, b in sentence_spans(text) if self.words else ():
             keep = [i for i in range(a, b) if not text[i].isspace()]
             squeezed = "".join(text[i] for i in keep)
             words = self.segmenter.cut(squeezed) if self.segmenter else list(squeezed)
@@ -97,7 +101,7 @@ class ReportTokenizer:
         directory, as for spaCy's own Chinese tokenizer. User dictionaries are not supported."""
         if pkuseg_user_dict not in (None, "default"):
             raise ValueError("zxie.ReportTokenizer.v1 takes no pkuseg user dictionary")
-        if pkuseg_model:
+        if pkuseg_model and self.words:
             self.segmenter = Segmenter(pkuseg_model)
 
     # Serialization: the segmentation model's files travel inside the pipeline directory.

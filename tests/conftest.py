@@ -45,6 +45,7 @@ def write_jsonl(tmp_path):
 
 SHARED = ROOT.parent / "shared"
 SHIPPED_MODEL = ROOT / "models" / "zxie-default"
+SHIPPED_SEGMENTER = ROOT / "models" / "segmenter"
 
 
 @pytest.fixture(scope="session")
@@ -83,7 +84,10 @@ def tiny_model(tiny_data):
         config=ROOT / "configs" / "ner.cfg",
         segmenter_iterations=1,
         augment_copies=1,
+        # with word features, so the segmenter's whole path (training, features, serialisation) is tested
         overrides={"training.max_steps": 40, "training.eval_frequency": 20,
-                   "components.tok2vec.model.encode.width": 32, "components.tok2vec.model.encode.depth": 2},
+                   "components.tok2vec.model.encode.width": 32, "components.tok2vec.model.encode.depth": 2,
+                   "nlp.tokenizer.words": True, "components.tok2vec.model.embed.attrs": ["NORM", "SHAPE", "LEMMA", "TAG"],
+                   "components.tok2vec.model.embed.rows": [500, 50, 500, 10]},
     )
     return train_pipeline(settings, log=lambda m: None)

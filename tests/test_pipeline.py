@@ -12,12 +12,12 @@ from pipeline.evaluate import evaluate_nlp
 from pipeline.extract import Extractor, extract_paths
 from pipeline.records import record_schema
 
-from .conftest import GOLD, SHARED, SHIPPED_MODEL
+from .conftest import GOLD, SHARED, SHIPPED_MODEL, SHIPPED_SEGMENTER
 
 # Floors a few points under the shipped model's scores on the test split, as measured by
-# `zxie evaluate annotations/gold.jsonl --split test` (models/README.md: NER 0.551, relations
-# 0.225, METRIC norm 1.000): a regression fails.
-FLOORS = {"ner": 0.52, "relations": 0.19, "metric_norm": 0.97}
+# `zxie evaluate annotations/gold.jsonl --split test` (models/README.md: NER 0.654, relations
+# 0.385, METRIC norm 1.000): a regression fails.
+FLOORS = {"ner": 0.62, "relations": 0.34, "metric_norm": 0.97}
 
 
 def check_records(path, texts):
@@ -107,3 +107,14 @@ def test_extract_cli_reads_stdin_and_reports_bad_documents(tiny_model, tmp_path)
     missing = subprocess.run([exe, "extract", "-", "-o", str(out), "--model", str(tmp_path / "nothing")],
                              input="", capture_output=True, text=True)
     assert missing.returncode == 2 and "no zxie model at" in missing.stderr
+
+
+def test_shipped_segmenter_cuts_layout_free_text_into_words():
+    from pipeline.segmentation import Segmenter
+
+    seg = Segmenter(SHIPPED_SEGMENTER)
+    text = "崇川区政协召开“有事好商量”协商议事室建设推进会,区委书记刘浩出席。"
+    words = seg.cut(text)
+    assert "".join(words) == text
+    assert "推进会" in words or "推进" in words
+    assert "区委" in words and "书记" in words

@@ -27,7 +27,7 @@ def train(
     gold: Path = typer.Option(Path("annotations/gold.jsonl"), help="Gold corpus with its split."),
     datasets: Path = typer.Option(Path("../shared/datasets"), help="Public corpora (cws/, ner/)."),
     config: Path = typer.Option(Path("configs/ner.cfg"), help="spaCy config of the NER."),
-    segmenter: Path = typer.Option(None, help="Reuse this segmentation model instead of training one."),
+    segmenter: Path = typer.Option(None, help="Reuse this segmentation model instead of training one (only used when the config has tokenizer words = true)."),
     augment: int = typer.Option(3, help="Mention-replacement copies of each train sentence (0: none)."),
     auxiliary: int = typer.Option(0, help="Add this many documents of the public NER corpora, mapped to our labels (partial annotation)."),
     gold_repeat: int = typer.Option(1, help="Copies of each gold train sentence (to weigh gold against auxiliary data)."),

@@ -2,8 +2,9 @@
 
     train_pipeline(TrainSettings(...))
 
-1. the segmentation model (spacy-pkuseg, trained on the public CWS corpora plus the gold train
-   split cut at entity boundaries), unless an existing one is given;
+1. when the config's tokenizer uses word features (`words = true`), the segmentation model
+   (spacy-pkuseg, trained on the public CWS corpora plus the gold train split cut at entity
+   boundaries), unless an existing one is given;
 2. static character vectors from raw text (public corpora + gold train split);
 3. DocBins of the gold corpus per split, plus mention-replacement copies of the train sentences
    and the auxiliary corpora when asked;
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import spacy
 from spacy.tokens import DocBin
+from spacy.util import load_config
 
 from pipeline import __version__
 from pipeline.corpus.interchange import read_records
@@ -98,13 +100,16 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
     work.mkdir(parents=True, exist_ok=True)
     info: dict = {"settings": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(s).items()}}
 
-    segmenter = s.segmenter
-    if segmenter is None:
+    tokenizer_cfg = load_config(s.config, overrides={k: v for k, v in s.overrides.items() if k.startswith("nlp.")})["nlp"]["tokenizer"]
+    words = tokenizer_cfg.get("words", True)  # does the NER read word features (needs a segmenter)?
+    segmenter = s.segmenter if words else None
+    if words and segmenter is None:
         segmenter = work / "segmenter"
         info["segmenter"] = build_segmenter(s.gold, s.datasets, segmenter, s.segmenter_iterations, log)
 
-    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "zxie.ReportTokenizer.v1"}}})
-    nlp.tokenizer.initialize(pkuseg_model=str(segmenter))
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "zxie.ReportTokenizer.v1", "words": words}}})
+    if segmenter:
+        nlp.tokenizer.initialize(pkuseg_model=str(segmenter))
     corpus = work / "corpus"
     info["docs"] = gold_docbins(nlp, s.gold, corpus)
     train_dir = work / "train"
@@ -145,7 +150,7 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
     overrides = {
         "paths.train": str(train_dir),
         "paths.dev": str(corpus / "dev.spacy"),
-        "paths.segmenter": str(segmenter),
+        "paths.segmenter": str(segmenter) if segmenter else None,
         "system.seed": s.seed,
         **s.overrides,
     }
