@@ -19,7 +19,7 @@ app = typer.Typer(
 app.command("extract")(extract)  # help: the docstring of pipeline/cli/extract.py:extract
 app.add_typer(annotations.app, name="annotations", help="Check, count, split and show gold annotation files.")
 app.add_typer(annotate.app, name="annotate", help="The annotation loop with doccano: server, push, pull, agreement.")
-app.command("train", help="Train the full pipeline (segmenter, NER, relations, norms) into a model directory.")(train)
+app.command("train", help="Train the pipeline (NER, relations, norms; a segmenter if the config uses word features) into a model directory.")(train)
 app.command("train-segmenter", help="Train the spacy-pkuseg segmentation model alone.")(train_segmenter)
 app.command("pretrain", help="Pretrain the NER's tok2vec on raw text (masked characters).")(pretrain)
 app.command("evaluate", help="Score models, extracted records and baselines on gold: NER views, relations, norms, CIs, report.")(evaluate)

@@ -36,7 +36,7 @@ def train(
     seed: int = typer.Option(0, help="Random seed for every step."),
     set_: list[str] = typer.Option([], "--set", help="Config override, e.g. --set training.max_steps=2000"),
 ) -> None:
-    """Train the full pipeline (segmenter, NER, relations, norms) and write a model directory."""
+    """Train the pipeline (NER, relations, norms; a segmenter if the config uses word features) into a model directory."""
     overrides = config_overrides(set_)
     splits = tuple(x.strip() for x in train_on.split(","))
     if "test" in splits or not set(splits) <= {"train", "dev"}:
