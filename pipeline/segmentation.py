@@ -75,14 +75,13 @@ def forced_segmentation(text: str, boundaries: set[int], segmenter: Segmenter | 
 def gold_lines(sections: Iterable[dict], segmenter: Segmenter | None) -> Iterator[str]:
     """Training lines from gold sections: one per sentence, layout whitespace removed, cut at entity
     boundaries."""
-    from pipeline.text import sentence_spans
+    from pipeline.text import sentence_spans, squeeze
 
     for sec in sections:
         text = sec["text"]
         edges = {b for e in sec["entities"] for b in (e["start_offset"], e["end_offset"])}
         for a, b in sentence_spans(text):
-            keep = [i for i in range(a, b) if not text[i].isspace()]
-            squeezed = "".join(text[i] for i in keep)
+            squeezed, keep = squeeze(text, a, b)
             local = {k for k, i in enumerate(keep) if i in edges}
             yield " ".join(forced_segmentation(squeezed, local, segmenter))
 

@@ -46,6 +46,13 @@ def _is_complete_line(line: str, next_line: str) -> bool:
     return True
 
 
+def squeeze(text: str, start: int = 0, end: int | None = None) -> tuple[str, list[int]]:
+    """text[start:end] without its whitespace, and the raw offset of each character kept: how layout
+    breaks inside words (协\n\n商) are read past while offsets still index the raw text."""
+    index = [i for i in range(start, len(text) if end is None else end) if not text[i].isspace()]
+    return "".join(text[i] for i in index), index
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Split `text` into sentence spans (start, end), trimmed of surrounding whitespace."""
     cuts: set[int] = {0, len(text)}

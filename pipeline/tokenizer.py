@@ -21,7 +21,7 @@ from spacy.tokens import Doc
 from spacy.util import registry
 
 from pipeline.segmentation import MODEL_FILES, Segmenter
-from pipeline.text import sentence_spans
+from pipeline.text import sentence_spans, squeeze
 
 SPACE_TAG = "_SP"
 
@@ -56,8 +56,7 @@ class ReportTokenizer:
         """(position tag, word) for every non-space character of text; None for whitespace."""
         feats: list[tuple[str, str] | None] = [None] * len(text)
         for a, b in sentence_spans(text) if self.words else ():
-            keep = [i for i in range(a, b) if not text[i].isspace()]
-            squeezed = "".join(text[i] for i in keep)
+            squeezed, keep = squeeze(text, a, b)
             words = self.segmenter.cut(squeezed) if self.segmenter else list(squeezed)
             for i, feat in zip(keep, _position_tags(words)):
                 feats[i] = feat

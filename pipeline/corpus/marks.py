@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipeline.schema import load_schema
+from pipeline.text import squeeze
 
 
 class MarksError(ValueError):
@@ -94,8 +95,7 @@ def parse_marks(source: str, name: str = "marks") -> list[_Region]:
 
 def _occurrences(text: str, start: int, end: int, surface: str) -> list[tuple[int, int]]:
     """Occurrences of `surface` in text[start:end], ignoring whitespace inside the text."""
-    index = [i for i in range(start, end) if not text[i].isspace()]
-    squeezed = "".join(text[i] for i in index)
+    squeezed, index = squeeze(text, start, end)
     found, pos = [], squeezed.find(surface)
     while pos >= 0:
         found.append((index[pos], index[pos + len(surface) - 1] + 1))

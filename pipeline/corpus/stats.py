@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pipeline.corpus.interchange import Record
 from pipeline.corpus.splits import split_ranges
 from pipeline.schema import load_schema
+from pipeline.text import squeeze
 
 NO_SPLIT = "none"
 
@@ -74,11 +75,6 @@ class Conflict:
         return f"{self.surface}: {kinds}\n{where}"
 
 
-def _squeeze(text: str) -> tuple[str, list[int]]:
-    index = [i for i, c in enumerate(text) if not c.isspace()]
-    return "".join(text[i] for i in index), index
-
-
 def find_conflicts(records: list[Record], min_len: int = 2) -> list[Conflict]:
     """Surfaces labelled differently in different places, or labelled in one place and left
     unlabelled (not covered by any entity) in another. Surfaces are compared without whitespace;
@@ -89,7 +85,7 @@ def find_conflicts(records: list[Record], min_len: int = 2) -> list[Conflict]:
             surface = "".join(rec.text[e["start_offset"] : e["end_offset"]].split())
             labelled[surface].append((rec.id, e["start_offset"], e["label"]))
     conflicts = []
-    squeezed = [(rec, *_squeeze(rec.text)) for rec in records]
+    squeezed = [(rec, *squeeze(rec.text)) for rec in records]
     for surface, places in sorted(labelled.items()):
         if len(surface) < min_len:
             continue
