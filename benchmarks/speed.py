@@ -3,7 +3,8 @@
     python benchmarks/speed.py [--model DIR] [--texts DIR] [--runs 5] [--json OUT]
 
 Reports model load time, characters per second (median of --runs passes over all texts, model
-loaded, one process) for zxie and for jieba.posseg, their ratio, and the process's peak memory.
+loaded, one process) for zxie and for jieba.posseg, their ratio, the process's peak memory, and
+the median cost of each pipeline component in microseconds per character.
 """
 
 from __future__ import annotations
@@ -28,6 +29,17 @@ def timed(fn, runs: int) -> list[float]:
     return out
 
 
+def component_costs(nlp, texts: list[str], runs: int) -> dict[str, float]:
+    """Median microseconds per character of the tokenizer and of each component, each timed on the
+    output of the ones before it."""
+    chars = sum(map(len, texts))
+    costs = {"tokenizer": timed(lambda: [nlp.make_doc(t) for t in texts], runs)}
+    docs = [nlp.make_doc(t) for t in texts]
+    for name, component in nlp.pipeline:
+        costs[name] = timed(lambda: [component(doc) for doc in docs], runs)
+    return {name: round(statistics.median(s) / chars * 1e6, 1) for name, s in costs.items()}
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=None, help="model directory (default: the shipped model)")
@@ -47,6 +59,7 @@ def main(argv=None) -> dict:
     nlp = extractor.nlp
     list(nlp.pipe(texts[:1]))  # warm-up
     zxie_s = timed(lambda: list(nlp.pipe(texts)), args.runs)
+    per_component = component_costs(nlp, texts, args.runs)
 
     import jieba
     import jieba.posseg
@@ -67,6 +80,7 @@ def main(argv=None) -> dict:
         "jieba_posseg_chars_per_s": round(jieba_cps),
         "zxie_over_jieba": round(zxie_cps / jieba_cps, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        **{f"us_per_char_{name}": cost for name, cost in per_component.items()},
     }
     for key, value in result.items():
         print(f"{key:28} {value}")

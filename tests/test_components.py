@@ -55,3 +55,25 @@ def test_relation_model_round_trips_and_refuses_untrusted_files(tmp_path):
     sio.dump({"payload": print}, tmp_path / "rel" / "model.skops")  # a callable: must not load
     with pytest.raises(ValueError, match="does not load"):
         RelationExtractor().from_disk(tmp_path / "rel")
+
+
+class FixedScores:
+    """A stand-in classifier: the same class probabilities for every candidate pair."""
+
+    classes_ = ["HAS_TITLE", "NONE"]
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def predict_proba(self, features):
+        assert len(features) == len(self.rows)
+        return self.rows
+
+
+def test_a_title_keeps_only_its_best_scored_holder():
+    text = "刘浩、王强任主任。"
+    ents = [Entity("PERSON", 0, 2), Entity("PERSON", 3, 5), Entity("TITLE", 6, 8)]
+    rx = RelationExtractor()
+    assert candidate_pairs(text, ents, 80) == [(0, 2), (1, 2)]
+    rx.model = FixedScores([[0.7, 0.3], [0.9, 0.1]])  # both above the threshold
+    assert [(r["head"], r["tail"]) for r in rx.predict(text, ents)] == [(1, 2)]

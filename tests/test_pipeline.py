@@ -15,9 +15,9 @@ from pipeline.records import record_schema
 from .conftest import GOLD, SHARED, SHIPPED_MODEL, SHIPPED_SEGMENTER
 
 # Floors a few points under the shipped model's scores on the test split, as measured by
-# `zxie evaluate annotations/gold.jsonl --split test` (models/README.md: NER 0.654, relations
-# 0.385, METRIC norm 1.000): a regression fails.
-FLOORS = {"ner": 0.62, "relations": 0.34, "metric_norm": 0.97}
+# `zxie evaluate annotations/gold.jsonl --split test` (NER 0.638 over distinct mentions, relations
+# 0.455, METRIC norm 1.000): a regression fails.
+FLOORS = {"ner": 0.60, "relations": 0.42, "metric_norm": 0.97}
 
 
 def check_records(path, texts):

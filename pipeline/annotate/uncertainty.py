@@ -3,8 +3,8 @@
 Every decision the model takes on a document has a margin: the probability of its chosen option
 minus that of the runner-up (0 = a coin toss, 1 = certain).
 
-- NER: at each step of the transition-based parser, the softmax over the *valid* actions'
-  scores; margin = best − second best.
+- NER: at each character, the probabilities of its entity tags (O, B/I/L/U-label;
+  pipeline/components/tag_ner.py); margin = best − second best.
 - Relations: for every candidate pair the relation classifier sees, its class probabilities
   (the schema-allowed types and NONE); margin = best − second best.
 
@@ -22,35 +22,15 @@ import numpy as np
 K = 10
 
 
-def _softmax_margin(scores: np.ndarray) -> float:
-    if scores.size < 2:
-        return 1.0
-    p = np.exp(scores - scores.max())
-    p /= p.sum()
-    top = np.sort(p)[-2:]
-    return float(top[1] - top[0])
-
-
 def ner_margins(nlp, doc) -> list[float]:
-    """The margin of every action the NER took on DOC (already processed by NLP)."""
+    """The margin of the NER's tag distribution at every character of DOC."""
     if "ner" not in nlp.pipe_names:
         return []
     ner = nlp.get_pipe("ner")
-    names = [ner.moves.get_class_name(k) for k in range(ner.moves.n_moves)]
-    states = ner.moves.init_batch([doc])
-    step_model = ner.model.predict([doc])
-    margins = []
-    try:
-        states = [s for s in states if not s.is_final()]
-        while states:
-            scores = np.ascontiguousarray(step_model.predict(states), dtype="float32")
-            for state, row in zip(states, scores):
-                valid = [k for k, name in enumerate(names) if ner.moves.is_valid(state, name)]
-                margins.append(_softmax_margin(np.asarray(row)[valid]))
-            states = ner.transition_states(states, scores)
-    finally:
-        step_model.clear_memory()
-    return margins
+    if len(doc) == 0:
+        return []
+    top = np.sort(ner.predict([doc])[0], axis=1)[:, -2:]
+    return [float(m) for m in top[:, 1] - top[:, 0]]
 
 
 def relation_margins(nlp, doc) -> list[float]:

@@ -2,9 +2,10 @@
 
 Candidates are ordered pairs of entities in the same sentence (pipeline/text.py) whose labels some
 relation type of the schema allows. Each pair is described by sparse features (labels, order,
-distance, the text between, entities between, nearest-neighbour flags) and classified into one of
-the allowed types or none. Predictions go to `doc._.relations` as
-{"head": i, "tail": j, "type": ..., "score": p} with i, j indices into `doc.ents`.
+distance, the text between, entities between, nearest-neighbour flags, whether the tail is the
+subject of its sentence or clause) and classified into one of the allowed types or none; a
+HAS_TITLE tail or a METRIC_OF head keeps only its best-scored relation (`ONE_PER`). Predictions go
+to `doc._.relations` as {"head": i, "tail": j, "type": ..., "score": p} with i, j indices into `doc.ents`.
 
 The model is stored with skops, which loads only the types it was told to trust: never pickle.
 """
@@ -12,6 +13,7 @@ The model is stored with skops, which loads only the types it was told to trust:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import srsly
@@ -22,6 +24,9 @@ from pipeline.schema import load_schema
 from pipeline.text import sentence_spans
 
 NONE = "NONE"
+# At prediction, each entity on this side of a relation of this type keeps only its best-scored
+# relation: a TITLE mention is held by one person, a METRIC has one owner (GUIDELINES §4).
+ONE_PER = {"HAS_TITLE": "tail", "METRIC_OF": "head"}
 # The only types a stored relation model may contain; skops refuses anything else.
 TRUSTED_TYPES = [
     "sklearn.pipeline.Pipeline",
@@ -79,24 +84,33 @@ def candidate_pairs(text: str, ents: list[Entity], max_between: int) -> list[tup
     return pairs
 
 
+@lru_cache(maxsize=4)
+def _sentences(text: str) -> list[tuple[int, int]]:
+    return sentence_spans(text)
+
+
 def pair_features(text: str, ents: list[Entity], i: int, j: int) -> dict[str, float]:
     h, t = ents[i], ents[j]
     first, second = (h, t) if h.start < t.start else (t, h)
     between = text[first.end : second.start]
     squeezed = "".join(between.split())
     inside = [e for e in ents if first.end <= e.start and e.end <= second.start]
+    pk = f"{h.label}>{t.label}"
     f = {
-        f"pair={h.label}>{t.label}": 1.0,
-        f"order={'ht' if h is first else 'th'}|{h.label}>{t.label}": 1.0,
-        f"gap={_bucket(len(squeezed))}|{h.label}>{t.label}": 1.0,
+        f"pair={pk}": 1.0,
+        f"order={'ht' if h is first else 'th'}|{pk}": 1.0,
+        f"gap={_bucket(len(squeezed))}|{pk}": 1.0,
         f"n_between={_bucket(len(inside))}": 1.0,
         f"left={text[max(0, first.start - 1):first.start]}|{first.label}": 1.0,
         f"right={text[second.end:second.end + 1]}|{second.label}": 1.0,
+        # the characters just inside the pair (e.g. `等` after a listed name)
+        f"first_right={text[first.end:first.end + 1]}|{first.label}": 1.0,
+        f"second_left={text[max(0, second.start - 1):second.start]}|{second.label}": 1.0,
         f"h_last={text[h.end - 1]}|{h.label}": 1.0,
         f"t_last={text[t.end - 1]}|{t.label}": 1.0,
     }
     if len(squeezed) <= 6:
-        f[f"between={squeezed}|{h.label}>{t.label}"] = 1.0
+        f[f"between={squeezed}|{pk}"] = 1.0
     for label in {e.label for e in inside}:
         f[f"inside_label={label}"] = 1.0
     if any(e.label == t.label for e in inside) or any(e.label == h.label for e in inside):
@@ -105,10 +119,19 @@ def pair_features(text: str, ents: list[Entity], i: int, j: int) -> dict[str, fl
         f[f"bi={squeezed[k:k + 2]}"] = 1.0
     for char in set(squeezed) & set("，,、；;：:“”()（）和及与在为由"):
         f[f"punct={char}"] = 1.0
-    # is the tail the nearest entity of its label on its side of the head?
+    # is the tail the nearest entity of its label on its side of the head, and the other way round?
     side = [e for e in ents if e.label == t.label and ((e.start < h.start) == (t.start < h.start))]
     nearest = min(side, key=lambda e: abs(e.start - h.start)) if side else None
-    f[f"nearest_tail={nearest is t}|{h.label}>{t.label}"] = 1.0
+    f[f"nearest_tail={nearest is t}|{pk}"] = 1.0
+    side = [e for e in ents if e.label == h.label and ((e.start < t.start) == (h.start < t.start))]
+    nearest = min(side, key=lambda e: abs(e.start - t.start)) if side else None
+    f[f"nearest_head={nearest is h}|{pk}"] = 1.0
+    # is the tail the subject: no named entity (DATE and METRIC aside) before it in its sentence / clause?
+    sent_start = next((a for a, b in _sentences(text) if a <= t.start < b), t.start)
+    before = [e for e in ents if sent_start <= e.start < t.start and e.label not in ("DATE", "METRIC")]
+    clause_start = max(text.rfind(c, sent_start, t.start) for c in "，,；;：:")  # -1: none
+    f[f"t_subject={not before}|{pk}"] = 1.0
+    f[f"t_clause_first={not any(e.start > clause_start for e in before)}|{pk}"] = 1.0
     return f
 
 
@@ -163,7 +186,13 @@ class RelationExtractor:
                 p, c = max(options)
                 if p >= self.threshold:
                     out.append({"head": i, "tail": j, "type": c, "score": round(float(p), 4)})
-        return out
+        best = {}
+        for r in out:
+            if r["type"] in ONE_PER:
+                key = (r["type"], r[ONE_PER[r["type"]]])
+                if key not in best or r["score"] > best[key]["score"]:
+                    best[key] = r
+        return [r for r in out if r["type"] not in ONE_PER or best[(r["type"], r[ONE_PER[r["type"]]])] is r]
 
     def __call__(self, doc: Doc) -> Doc:
         ents = [Entity(e.label_, e.start_char, e.end_char) for e in doc.ents]
