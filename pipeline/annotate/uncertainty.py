@@ -27,8 +27,6 @@ def ner_margins(nlp, doc) -> list[float]:
     if "ner" not in nlp.pipe_names:
         return []
     ner = nlp.get_pipe("ner")
-    if len(doc) == 0:
-        return []
     top = np.sort(ner.predict([doc])[0], axis=1)[:, -2:]
     return [float(m) for m in top[:, 1] - top[:, 0]]
 
