@@ -84,6 +84,12 @@ def candidate_pairs(text: str, ents: list[Entity], max_between: int) -> list[tup
     return pairs
 
 
+def _one_per_key(rel: dict) -> tuple[str, int] | None:
+    """(type, entity) for a relation whose entity keeps only one relation of the type (ONE_PER)."""
+    side = ONE_PER.get(rel["type"])
+    return (rel["type"], rel[side]) if side else None
+
+
 @lru_cache(maxsize=4)
 def _sentences(text: str) -> list[tuple[int, int]]:
     return sentence_spans(text)
@@ -188,11 +194,9 @@ class RelationExtractor:
                     out.append({"head": i, "tail": j, "type": c, "score": round(float(p), 4)})
         best = {}
         for r in out:
-            if r["type"] in ONE_PER:
-                key = (r["type"], r[ONE_PER[r["type"]]])
-                if key not in best or r["score"] > best[key]["score"]:
-                    best[key] = r
-        return [r for r in out if r["type"] not in ONE_PER or best[(r["type"], r[ONE_PER[r["type"]]])] is r]
+            if (key := _one_per_key(r)) and (key not in best or r["score"] > best[key]["score"]):
+                best[key] = r
+        return [r for r in out if (key := _one_per_key(r)) is None or best[key] is r]
 
     def __call__(self, doc: Doc) -> Doc:
         ents = [Entity(e.label_, e.start_char, e.end_char) for e in doc.ents]

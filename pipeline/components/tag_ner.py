@@ -20,7 +20,7 @@ from spacy.language import Language
 from spacy.pipeline.tagger import Tagger
 from spacy.scorer import get_ner_prf
 from spacy.tokens import Doc, Span
-from spacy.training import validate_examples
+from spacy.training import validate_examples, validate_get_examples
 from thinc.api import Model, SequenceCategoricalCrossentropy
 
 from pipeline.corpus.validate import bad_boundary
@@ -70,22 +70,14 @@ class TagNER(Tagger):
         self.cfg["labels"] = list(labels or load_schema().entity_labels)
         self.cfg["tags"] = biluo_tags(self.cfg["labels"])
 
-    @property
-    def labels(self) -> tuple[str, ...]:
-        """The entity labels, as for spaCy's `ner`."""
-        return tuple(self.cfg["labels"])
-
-    @property
-    def label_data(self):
-        return self.labels
-
+    # `labels` (from Tagger) are the entity labels, as for spaCy's `ner`
     @property
     def tags(self) -> tuple[str, ...]:
         """The tags the model scores: O, then B, I, L, U of each label."""
         return tuple(self.cfg["tags"])
 
     def initialize(self, get_examples, *, nlp=None, labels=None):
-        validate_examples(list(islice(get_examples(), 1)), "TagNER.initialize")
+        validate_get_examples(get_examples, "TagNER.initialize")
         if labels is not None:
             self.cfg["labels"] = list(labels)
             self.cfg["tags"] = biluo_tags(self.cfg["labels"])
@@ -104,7 +96,8 @@ class TagNER(Tagger):
         validate_examples(examples, "TagNER.get_loss")
         loss_func = SequenceCategoricalCrossentropy(names=self.tags, normalize=False)
         # misaligned (None) and unannotated ("-") tokens are missing values: no gradient
-        truths = [[tag if tag in self.tags else None for tag in eg.get_aligned_ner()] for eg in examples]
+        known = set(self.tags)
+        truths = [[tag if tag in known else None for tag in eg.get_aligned_ner()] for eg in examples]
         d_scores, loss = loss_func(scores, truths)
         if self.model.ops.xp.isnan(loss):
             raise ValueError(f"NaN loss in component '{self.name}'")
@@ -161,25 +154,22 @@ def viterbi_biluo(probs: np.ndarray, labels: tuple[str, ...]) -> list[tuple[int,
     n, n_labels = len(logp), len(labels)
     o = logp[:, 0]
     b, i, last, u = (logp[:, 1 + k :: 4] for k in range(4))
-    # best score of a path ending at t outside an entity (O, L or U) / inside one (B or I) of label j
-    out_score = np.empty(n)
+    # best score of a path ending at t outside an entity (O, L or U) / inside one (B or I) of
+    # label j, and the back-pointers to trace the best path
     out_from = np.empty(n, dtype=object)  # ("O",) or ("L", j) or ("U", j)
-    in_score = np.empty((n, n_labels))
     in_from_b = np.empty((n, n_labels), dtype=bool)  # True: the tag at t is B, else I
-    prev_out = 0.0
-    prev_in = np.full(n_labels, -np.inf)
+    out_score = 0.0
+    in_score = np.full(n_labels, -np.inf)
     for t in range(n):
-        close = prev_in + last[t]
-        single = prev_out + u[t]
-        cands = (prev_out + o[t], close.max(), single.max())
+        close = in_score + last[t]
+        single = out_score + u[t]
+        cands = (out_score + o[t], close.max(), single.max())
         best = int(np.argmax(cands))
-        out_score[t] = cands[best]
         out_from[t] = ("O",) if best == 0 else ("L", int(close.argmax())) if best == 1 else ("U", int(single.argmax()))
-        opened = prev_out + b[t]
-        going = prev_in + i[t]
+        opened = out_score + b[t]
+        going = in_score + i[t]
         in_from_b[t] = opened >= going
-        in_score[t] = np.where(in_from_b[t], opened, going)
-        prev_out, prev_in = out_score[t], in_score[t]
+        out_score, in_score = cands[best], np.where(in_from_b[t], opened, going)
     # trace back from "outside" at the last position
     spans, t = [], n - 1
     while t >= 0:
