@@ -403,3 +403,12 @@ def test_cli_start_and_stop_end_only_their_own_processes(doccano, tmp_path):
     assert _group_members(pids) == []
     assert _cli("annotate", "server", "status", env=env).exit_code == 1
     assert server.status(doccano["state"])["healthy"]  # the other server was not touched
+
+
+def test_a_crashed_server_part_is_reported_with_its_last_log_line(tmp_path):
+    from pipeline.annotate.server import _last_line
+
+    log = tmp_path / "doccano-task.log"
+    log.write_text("starting\nTraceback (most recent call last):\n  ...\nOperationalError: database is locked\n\n")
+    assert _last_line(str(log)) == "OperationalError: database is locked"
+    assert _last_line(str(tmp_path / "missing.log")) == "(no log)"

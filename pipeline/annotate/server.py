@@ -132,12 +132,22 @@ def start(port: int | None = None, root: Path | None = None, timeout: float = 24
         dead = [name for name, pid in pids.items() if not _alive(pid)]
         if dead:
             stop(root)
-            raise AnnotateError(f"doccano's {dead[0]} process exited during start; see {logs[dead[0]]}")
+            raise AnnotateError(f"doccano's {dead[0]} process exited during start: {_last_line(logs[dead[0]])} "
+                                f"(whole log: {logs[dead[0]]})")
         if health(url, timeout=10):
             return status(root)
         time.sleep(1)
     stop(root)
     raise AnnotateError(f"doccano did not become healthy within {timeout:.0f} s; see {logs['web']}")
+
+
+def _last_line(path: str) -> str:
+    """The last non-empty line of a log (where a crashing process says why)."""
+    try:
+        lines = [line.strip() for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines()]
+    except OSError:
+        return "(no log)"
+    return next((line for line in reversed(lines) if line), "(empty log)")
 
 
 def stop(root: Path | None = None, grace: float = 20) -> list[int]:
