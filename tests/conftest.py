@@ -74,7 +74,8 @@ def tiny_data(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tiny_model(tiny_data):
-    """A real pipeline trained end to end on tiny data: segmenter, vectors, NER, relations, norms."""
+    """A real pipeline trained end to end on tiny data: segmenter, vectors, a two-member NER ensemble,
+    relations, norms."""
     from pipeline.training.train import TrainSettings, train_pipeline
 
     settings = TrainSettings(
@@ -84,6 +85,7 @@ def tiny_model(tiny_data):
         config=ROOT / "configs" / "ner.cfg",
         segmenter_iterations=1,
         augment_copies=1,
+        members=2,
         # with word features, so the segmenter's whole path (training, features, serialisation) is tested
         overrides={"training.max_steps": 40, "training.eval_frequency": 20,
                    "components.tok2vec.model.encode.width": 32, "components.tok2vec.model.encode.depth": 2,

@@ -34,6 +34,7 @@ def train(
     train_on: str = typer.Option("train", help="Comma-separated gold splits to learn from (train or train,dev; never test)."),
     init_tok2vec: Path = typer.Option(None, help="Pretrained tok2vec weights (from `spacy pretrain`)."),
     seed: int = typer.Option(0, help="Random seed for every step."),
+    members: int = typer.Option(1, min=1, help="Train the NER this many times (seeds seed, seed + 1, …) and average the runs' tag probabilities in one pipeline: more accurate, each member costs as much run time as one NER."),
     set_: list[str] = typer.Option([], "--set", help="Config override, e.g. --set training.max_steps=2000"),
 ) -> None:
     """Train the pipeline (NER, relations, norms; a segmenter if the config uses word features) into a model directory."""
@@ -45,7 +46,8 @@ def train(
     if init_tok2vec:
         overrides["paths.init_tok2vec"] = str(init_tok2vec)
     settings = TrainSettings(output=output, gold=gold, datasets=datasets, config=config, segmenter=segmenter,
-                             augment_copies=augment, auxiliary=auxiliary, gold_repeat=gold_repeat, train_splits=splits, seed=seed, overrides=overrides)
+                             augment_copies=augment, auxiliary=auxiliary, gold_repeat=gold_repeat, train_splits=splits, seed=seed,
+                             members=members, overrides=overrides)
     path = train_pipeline(settings, log=lambda m: typer.echo(m, err=True))
     typer.echo(f"wrote {path}")
 

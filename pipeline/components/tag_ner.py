@@ -21,6 +21,7 @@ from spacy.pipeline.tagger import Tagger
 from spacy.scorer import get_ner_prf
 from spacy.tokens import Doc, Span
 from spacy.training import validate_examples, validate_get_examples
+from spacy.util import registry
 from thinc.api import Model, SequenceCategoricalCrossentropy
 
 from pipeline.corpus.validate import bad_boundary
@@ -45,6 +46,21 @@ subword_features = false
 # Characters whose probability of O is at least this are fixed to O before decoding: the Viterbi
 # search then runs only over the short stretches between them, which keeps decoding cheap.
 SURE_OUTSIDE = 0.99
+
+
+@registry.architectures("zxie.TaggerEnsemble.v1")
+def build_tagger_ensemble(*members: Model) -> Model:
+    """The mean of several taggers' per-token probabilities (e.g. spacy.Tagger.v2 models, each with its
+    own tok2vec). The members are trained apart and joined afterwards (`zxie train --members`), as
+    independently trained networks disagree more in their errors than in their right answers."""
+    return Model("tagger_ensemble", _ensemble_forward, layers=list(members))
+
+
+def _ensemble_forward(model: Model, docs, is_train: bool):
+    if is_train:
+        raise ValueError("zxie.TaggerEnsemble.v1 only predicts: train its members apart and join them (zxie train --members)")
+    outputs = [member.predict(docs) for member in model.layers]
+    return [sum(per_doc) / len(outputs) for per_doc in zip(*outputs)], lambda d_scores: []
 
 
 def biluo_tags(labels) -> list[str]:

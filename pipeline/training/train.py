@@ -8,7 +8,9 @@
 2. static character vectors from raw text (public corpora + gold train split);
 3. DocBins of the gold corpus per split, plus mention-replacement copies of the train sentences
    and the auxiliary corpora when asked;
-4. `spacy train` of configs/ner.cfg with fixed seeds;
+4. `spacy train` of configs/ner.cfg with fixed seeds, once per ensemble member (seeds seed,
+   seed + 1, …, each with its own mention-replacement draw), the members then joined into one
+   tagger ensemble (pipeline/training/ensemble.py);
 5. the relation classifier fitted on the gold train split, and the norm component;
 6. a model directory whose meta records the training-data hash and the scores per split.
 """
@@ -47,6 +49,8 @@ class TrainSettings:
     train_splits: tuple[str, ...] = ("train",)
     vectors: bool = True
     seed: int = 0
+    # NER runs with seeds seed, seed + 1, ... joined into one tagger ensemble (pipeline/training/ensemble.py)
+    members: int = 1
     name: str = "zxie_default"
     version: str = __version__
     overrides: dict = field(default_factory=dict)
@@ -87,13 +91,55 @@ def raw_texts(gold: Path, datasets: Path) -> list[str]:
     return texts
 
 
+def write_training_set(nlp, s: TrainSettings, corpus: Path, train_dir: Path, seed: int, log=print) -> dict:
+    """The DocBins one NER run learns from: the gold train splits (repeated), mention-replacement
+    copies drawn with `seed`, and auxiliary documents; returns their counts."""
+    from pipeline.training.auxiliary import auxiliary_docs
+    from pipeline.training.convert import sentence_sections, to_doc
+
+    shutil.rmtree(train_dir, ignore_errors=True)
+    train_dir.mkdir(parents=True)
+    counts = {}
+    repeated = DocBin(store_user_data=False)
+    for split in s.train_splits:
+        db = DocBin(store_user_data=False).from_disk(corpus / f"{split}.spacy")
+        for _ in range(s.gold_repeat):
+            for doc in db.get_docs(nlp.vocab):
+                repeated.add(doc)
+    repeated.to_disk(train_dir / "gold.spacy")
+    if s.augment_copies:
+        from pipeline.training.augment import augmented, name_pools
+
+        records = list(read_records(s.gold))
+        sentences = [x for split in s.train_splits for x in sentence_sections(select(records, split))]
+        pools = name_pools(sentences, s.datasets)
+        aug = DocBin(store_user_data=False)
+        for rec in augmented(sentences, pools, s.augment_copies, seed):
+            aug.add(to_doc(nlp, rec))
+        aug.to_disk(train_dir / "augmented.spacy")
+        counts["augmented"] = len(aug)
+        log(f"mention replacement: {len(aug)} augmented sentences")
+    if s.auxiliary:
+        import random
+
+        docs = list(auxiliary_docs(nlp, s.datasets))
+        random.Random(seed).shuffle(docs)
+        aux = DocBin(store_user_data=False)
+        for doc in docs[: s.auxiliary]:
+            aux.add(doc)
+        aux.to_disk(train_dir / "auxiliary.spacy")
+        counts["auxiliary"] = len(aux)
+        log(f"auxiliary corpora: {len(aux)} partially annotated docs of {len(docs)}")
+    return counts
+
+
 def train_pipeline(s: TrainSettings, log=print) -> Path:
     from spacy.cli.train import train as spacy_train
 
     from pipeline.components.relations import RelationExtractor
     from pipeline.evaluate import evaluate_nlp
-    from pipeline.training.auxiliary import auxiliary_docs
     from pipeline.training.convert import gold_docbins
+    from pipeline.training.ensemble import join_taggers
     from pipeline.training.vectors import char_vectors, write_vectors_pipeline
 
     work = s.output.parent / (s.output.name + ".work")
@@ -112,58 +158,28 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
         nlp.tokenizer.initialize(pkuseg_model=str(segmenter))
     corpus = work / "corpus"
     info["docs"] = gold_docbins(nlp, s.gold, corpus)
-    train_dir = work / "train"
-    shutil.rmtree(train_dir, ignore_errors=True)
-    train_dir.mkdir()
-    repeated = DocBin(store_user_data=False)
-    for split in s.train_splits:
-        db = DocBin(store_user_data=False).from_disk(corpus / f"{split}.spacy")
-        for _ in range(s.gold_repeat):
-            for doc in db.get_docs(nlp.vocab):
-                repeated.add(doc)
-    repeated.to_disk(train_dir / "gold.spacy")
-    if s.augment_copies:
-        from pipeline.training.augment import augmented, name_pools
-        from pipeline.training.convert import sentence_sections, to_doc
-
-        records = list(read_records(s.gold))
-        sentences = [x for split in s.train_splits for x in sentence_sections(select(records, split))]
-        pools = name_pools(sentences, s.datasets)
-        aug = DocBin(store_user_data=False)
-        for rec in augmented(sentences, pools, s.augment_copies, s.seed):
-            aug.add(to_doc(nlp, rec))
-        aug.to_disk(train_dir / "augmented.spacy")
-        info["docs"]["augmented"] = len(aug)
-        log(f"mention replacement: {len(aug)} augmented sentences")
-    if s.auxiliary:
-        import random
-
-        docs = list(auxiliary_docs(nlp, s.datasets))
-        random.Random(s.seed).shuffle(docs)
-        aux = DocBin(store_user_data=False)
-        for doc in docs[: s.auxiliary]:
-            aux.add(doc)
-        aux.to_disk(train_dir / "auxiliary.spacy")
-        info["docs"]["auxiliary"] = len(aux)
-        log(f"auxiliary corpora: {len(aux)} partially annotated docs of {len(docs)}")
-
     overrides = {
-        "paths.train": str(train_dir),
         "paths.dev": str(corpus / "dev.spacy"),
         "paths.segmenter": str(segmenter) if segmenter else None,
-        "system.seed": s.seed,
         **s.overrides,
     }
-    if s.vectors:
+    if s.vectors:  # one table for every member (a joined pipeline has one vocab)
         keys, vectors = char_vectors(raw_texts(s.gold, s.datasets), seed=s.seed)
         write_vectors_pipeline(keys, vectors, work / "vectors")
         overrides["paths.vectors"] = str(work / "vectors")
         overrides["components.tok2vec.model.embed.include_static_vectors"] = True
         log(f"character vectors: {len(keys)} characters × {vectors.shape[1]}")
-    spacy_train(s.config, work / "ner", overrides=overrides)
-
     held_out_selection = "dev" not in s.train_splits
-    nlp = spacy.load(work / "ner" / ("model-best" if held_out_selection else "model-last"))
+    members = []
+    for k in range(s.members):
+        seed = s.seed + k
+        if s.members > 1:
+            log(f"member {k + 1} of {s.members}: seed {seed}")
+        train_dir = work / f"train-{k}"
+        info["docs"].update(write_training_set(nlp, s, corpus, train_dir, seed, log))
+        spacy_train(s.config, work / f"ner-{k}", overrides={**overrides, "paths.train": str(train_dir), "system.seed": seed})
+        members.append(work / f"ner-{k}" / ("model-best" if held_out_selection else "model-last"))
+    nlp = spacy.load(members[0]) if s.members == 1 else join_taggers(members)
     nlp.add_pipe("zxie_norms")
     relations = nlp.add_pipe("zxie_relations")
     records = list(read_records(s.gold))
