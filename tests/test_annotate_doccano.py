@@ -344,6 +344,14 @@ def test_pull_leaves_out_and_names_a_document_that_does_not_validate(doccano, ad
     assert [r.data for r in read_records(out)] == [gold_docs[1]]
 
 
+def test_push_takes_a_gb18030_file_with_its_notice_not_as_a_failure(doccano, admin, tmp_path):
+    (tmp_path / "gbk.txt").write_bytes("区政协召开常委会会议。".encode("gb18030"))
+    result = push_documents([tmp_path / "gbk.txt"], "gbk", pre_annotate="none", client=admin)
+    assert (result.created, result.failed) == (["gbk"], [])
+    pid = admin.project("gbk")["id"]
+    assert [ex["text"] for ex in admin.examples(pid)] == ["区政协召开常委会会议。"]
+
+
 def test_pull_into_a_broken_file_is_one_error(doccano, tmp_path):
     out = tmp_path / "broken.jsonl"
     out.write_text("{not json\n", encoding="utf-8")

@@ -149,7 +149,8 @@ def push_documents(paths: Iterable[str | Path], project: str, model: str | Path 
     new: list[Document] = []
     for item in read_documents(paths):
         if isinstance(item, InputError):
-            result.failed.append((item.id or item.source, f"{item.error}: {item.message}"))
+            if not item.notice:  # a notice (decoded from GB18030) comes with its document, which follows
+                result.failed.append((item.id or item.source, f"{item.error}: {item.message}"))
         elif item.id in known or any(d.id == item.id for d in new):
             result.skipped.append(item.id)
         else:
