@@ -91,52 +91,57 @@ def raw_texts(gold: Path, datasets: Path) -> list[str]:
     return texts
 
 
-def write_training_set(nlp, s: TrainSettings, corpus: Path, train_dir: Path, seed: int, log=print) -> dict:
-    """The DocBins one NER run learns from: the gold train splits (repeated), mention-replacement
-    copies drawn with `seed`, and auxiliary documents; returns their counts."""
+def training_set_writer(nlp, s: TrainSettings, corpus: Path, records: list[dict], log=print):
+    """What every NER run learns from, prepared once: the gold train splits (repeated), the
+    sentences and replacement names for mention replacement, the auxiliary documents. Returns
+    `write(train_dir, seed) -> counts`, which writes one run's DocBins with the draws of `seed`."""
+    import random
+
     from pipeline.training.auxiliary import auxiliary_docs
     from pipeline.training.convert import sentence_sections, to_doc
 
-    shutil.rmtree(train_dir, ignore_errors=True)
-    train_dir.mkdir(parents=True)
-    counts = {}
-    repeated = DocBin(store_user_data=False)
+    gold = DocBin(store_user_data=False)
     for split in s.train_splits:
         db = DocBin(store_user_data=False).from_disk(corpus / f"{split}.spacy")
         for _ in range(s.gold_repeat):
             for doc in db.get_docs(nlp.vocab):
-                repeated.add(doc)
-    repeated.to_disk(train_dir / "gold.spacy")
+                gold.add(doc)
     if s.augment_copies:
         from pipeline.training.augment import augmented, name_pools
 
-        records = list(read_records(s.gold))
         sentences = [x for split in s.train_splits for x in sentence_sections(select(records, split))]
         pools = name_pools(sentences, s.datasets)
-        aug = DocBin(store_user_data=False)
-        for rec in augmented(sentences, pools, s.augment_copies, seed):
-            aug.add(to_doc(nlp, rec))
-        aug.to_disk(train_dir / "augmented.spacy")
-        counts["augmented"] = len(aug)
-        log(f"mention replacement: {len(aug)} augmented sentences")
-    if s.auxiliary:
-        import random
+    auxiliary = list(auxiliary_docs(nlp, s.datasets)) if s.auxiliary else []
 
-        docs = list(auxiliary_docs(nlp, s.datasets))
-        random.Random(seed).shuffle(docs)
-        aux = DocBin(store_user_data=False)
-        for doc in docs[: s.auxiliary]:
-            aux.add(doc)
-        aux.to_disk(train_dir / "auxiliary.spacy")
-        counts["auxiliary"] = len(aux)
-        log(f"auxiliary corpora: {len(aux)} partially annotated docs of {len(docs)}")
-    return counts
+    def write(train_dir: Path, seed: int) -> dict:
+        shutil.rmtree(train_dir, ignore_errors=True)
+        train_dir.mkdir(parents=True)
+        gold.to_disk(train_dir / "gold.spacy")
+        counts = {}
+        if s.augment_copies:
+            aug = DocBin(store_user_data=False)
+            for rec in augmented(sentences, pools, s.augment_copies, seed):
+                aug.add(to_doc(nlp, rec))
+            aug.to_disk(train_dir / "augmented.spacy")
+            counts["augmented"] = len(aug)
+            log(f"mention replacement: {len(aug)} augmented sentences")
+        if s.auxiliary:
+            docs = list(auxiliary)
+            random.Random(seed).shuffle(docs)
+            aux = DocBin(store_user_data=False)
+            for doc in docs[: s.auxiliary]:
+                aux.add(doc)
+            aux.to_disk(train_dir / "auxiliary.spacy")
+            counts["auxiliary"] = len(aux)
+            log(f"auxiliary corpora: {len(aux)} partially annotated docs of {len(docs)}")
+        return counts
+
+    return write
 
 
 def train_pipeline(s: TrainSettings, log=print) -> Path:
     from spacy.cli.train import train as spacy_train
 
-    from pipeline.components.relations import RelationExtractor
     from pipeline.evaluate import evaluate_nlp
     from pipeline.training.convert import gold_docbins
     from pipeline.training.ensemble import join_taggers
@@ -170,19 +175,20 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
         overrides["components.tok2vec.model.embed.include_static_vectors"] = True
         log(f"character vectors: {len(keys)} characters × {vectors.shape[1]}")
     held_out_selection = "dev" not in s.train_splits
+    records = list(read_records(s.gold))
+    write_training_set = training_set_writer(nlp, s, corpus, records, log)
     members = []
     for k in range(s.members):
         seed = s.seed + k
         if s.members > 1:
             log(f"member {k + 1} of {s.members}: seed {seed}")
         train_dir = work / f"train-{k}"
-        info["docs"].update(write_training_set(nlp, s, corpus, train_dir, seed, log))
+        info["docs"].update(write_training_set(train_dir, seed))
         spacy_train(s.config, work / f"ner-{k}", overrides={**overrides, "paths.train": str(train_dir), "system.seed": seed})
         members.append(work / f"ner-{k}" / ("model-best" if held_out_selection else "model-last"))
     nlp = spacy.load(members[0]) if s.members == 1 else join_taggers(members)
     nlp.add_pipe("zxie_norms")
     relations = nlp.add_pipe("zxie_relations")
-    records = list(read_records(s.gold))
     info["relations"] = relations.fit([x for split in s.train_splits for x in select(records, split)], seed=s.seed)
     nlp.meta.update(
         name=s.name,
