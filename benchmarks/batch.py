@@ -20,13 +20,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+
+from speed import jieba_chars_per_s  # benchmarks/ is on sys.path when a benchmark runs as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = {"1-process": ("local", 1), "2-processes": ("local", 2), "dask-2-workers": ("dask", 2)}
@@ -130,21 +131,6 @@ def measure(config: str, model: str | None, corpus: Path, workdir: Path) -> dict
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def jieba_speed(texts: list[str], runs: int = 3) -> float:
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(60)
-    list(jieba.posseg.cut(texts[0]))  # loads the dictionary: not timed
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        for text in texts:
-            list(jieba.posseg.cut(text))
-        times.append(time.perf_counter() - t)
-    return sum(map(len, texts)) / statistics.median(times)
-
-
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=None, help="model directory (default: $ZXIE_MODEL or the shipped model)")
@@ -174,7 +160,7 @@ def main(argv=None) -> dict:
         result["runs"][config] = measure(config, args.model, corpus, work)
         print(f"  {result['runs'][config]}", file=sys.stderr)
     texts = [paragraphs[k % len(paragraphs)] for k in range(args.docs)]
-    result["jieba_posseg_chars_per_s"] = round(jieba_speed(texts))
+    result["jieba_posseg_chars_per_s"] = round(jieba_chars_per_s(texts, runs=3))
     runs = result["runs"]
     if "1-process" in runs and "2-processes" in runs:
         result["scaling_efficiency_2_over_1"] = round(runs["2-processes"]["chars_per_s"] / runs["1-process"]["chars_per_s"], 2)

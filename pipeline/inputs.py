@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.batch.decoding import Undecodable, decode_bytes
+from pipeline.batch.decoding import Undecodable, decode_bytes, decode_utf8
 
 NOTICE_PREFIX = "decoded-"
 
@@ -47,11 +47,6 @@ class InputError:
 
     def as_dict(self) -> dict:
         return {"id": self.id, "source": self.source, "error": self.error, "message": self.message}
-
-
-def _decode(data: bytes) -> str:
-    text = data.decode("utf-8")
-    return text[1:] if text.startswith("\ufeff") else text
 
 
 def _too_long(doc_id: str | None, source: str, chars: int, max_chars: int) -> InputError:
@@ -89,7 +84,7 @@ def _read_jsonl_lines(lines: Iterable[bytes], source: str) -> Iterator[Document 
         encoding = "utf-8"
         try:
             try:
-                line = _decode(raw)
+                line = decode_utf8(raw)
             except UnicodeDecodeError:
                 line, encoding = decode_bytes(raw)  # a GB18030 line, or Undecodable
             data = json.loads(line)

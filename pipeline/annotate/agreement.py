@@ -16,27 +16,18 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from pipeline.annotate.convert import annotations_of
+from pipeline.evaluate import prf
+
 
 def _prf(tp: int, n_a: int, n_b: int) -> dict:
-    p = tp / n_b if n_b else 0.0
-    r = tp / n_a if n_a else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"p": round(p, 4), "r": round(r, 4), "f": round(f, 4), "tp": tp, "a": n_a, "b": n_b}
+    """B scored against A as the reference."""
+    return {**prf(tp, n_b - tp, n_a - tp), "a": n_a, "b": n_b}
 
 
-def _spans(rec: dict) -> dict[object, tuple[int, int, str]]:
-    return {e["id"]: (e["start_offset"], e["end_offset"], e["label"]) for e in rec.get("entities", [])}
-
-
-def _relations(rec: dict) -> set[tuple]:
-    spans = _spans(rec)
-    return {(spans[r["from_id"]], spans[r["to_id"]], r["type"]) for r in rec.get("relations", [])
-            if r["from_id"] in spans and r["to_id"] in spans}
-
-
-def _char_labels(rec: dict) -> list[str]:
-    labels = ["O"] * len(rec["text"])
-    for start, end, label in _spans(rec).values():
+def _char_labels(text: str, spans: Iterable[tuple[int, int, str]]) -> list[str]:
+    labels = ["O"] * len(text)
+    for start, end, label in spans:
         labels[start:end] = [label] * (end - start)
     return labels
 
@@ -52,8 +43,9 @@ def agreement(a_records: Iterable[dict], b_records: Iterable[dict]) -> dict:
     rel_counts = {"tp": Counter(), "a": Counter(), "b": Counter()}
     chars_a, chars_b, disagreements = [], [], []
     for doc in shared:
-        ra, rb, text = a[doc], b[doc], a[doc]["text"]
-        sa, sb = set(_spans(ra).values()), set(_spans(rb).values())
+        text = a[doc]["text"]
+        ann_a, ann_b = annotations_of(a[doc]), annotations_of(b[doc])
+        sa, sb = set(ann_a["entities"]), set(ann_b["entities"])
         for side, spans in (("a", sa), ("b", sb)):
             span_counts[side].update(label for _, _, label in spans)
         span_counts["tp"].update(label for _, _, label in sa & sb)
@@ -63,7 +55,7 @@ def agreement(a_records: Iterable[dict], b_records: Iterable[dict]) -> dict:
             kind = "label" if (s, e) in only_a and (s, e) in only_b else ("only_a" if (s, e) in only_a else "only_b")
             disagreements.append({"id": doc, "kind": kind, "what": "span", "start": s, "end": e, "text": text[s:e],
                                   "a": only_a.get((s, e)), "b": only_b.get((s, e))})
-        xa, xb = _relations(ra), _relations(rb)
+        xa, xb = set(ann_a["relations"]), set(ann_b["relations"])
         for side, rels in (("a", xa), ("b", xb)):
             rel_counts[side].update(t for _, _, t in rels)
         rel_counts["tp"].update(t for _, _, t in xa & xb)
@@ -72,8 +64,8 @@ def agreement(a_records: Iterable[dict], b_records: Iterable[dict]) -> dict:
                 disagreements.append({"id": doc, "kind": side, "what": "relation", "start": head[0], "end": tail[1],
                                       "text": f"{text[head[0]:head[1]]} -{rtype}-> {text[tail[0]:tail[1]]}",
                                       "a": rtype if side == "only_a" else None, "b": rtype if side == "only_b" else None})
-        chars_a += _char_labels(ra)
-        chars_b += _char_labels(rb)
+        chars_a += _char_labels(text, sa)
+        chars_b += _char_labels(text, sb)
 
     def table(counts):
         labels = sorted(set(counts["a"]) | set(counts["b"]))

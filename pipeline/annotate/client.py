@@ -96,8 +96,11 @@ class Doccano:
         params = {} if confirmed is None else {"confirmed": str(confirmed)}
         return self.pages(f"projects/{pid}/examples", **params)
 
-    def create_example(self, pid: int, text: str, meta: dict) -> dict:
-        return self.post(f"projects/{pid}/examples", {"text": text, "meta": meta})
+    def create_example(self, pid: int, text: str, meta: dict, score: float | None = None) -> dict:
+        payload = {"text": text, "meta": meta}
+        if score is not None:
+            payload["score"] = score  # the order doccano shows examples in
+        return self.post(f"projects/{pid}/examples", payload)
 
     def spans(self, pid: int, eid: int) -> list[dict]:
         return self.get(f"projects/{pid}/examples/{eid}/spans")

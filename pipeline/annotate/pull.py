@@ -22,7 +22,6 @@ from pipeline.corpus.validate import check_record
 
 @dataclass
 class PullResult:
-    pulled: list[dict] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)  # one line per problem
     merged: MergeResult | None = None
     conflicts_path: Path | None = None
@@ -45,11 +44,7 @@ def fetch(client: Doccano, project: str, only_done: bool = True, progress: bool 
         if done_by:
             rec["meta"]["annotator"] = ", ".join(done_by)
         rec["meta"]["doccano"] = {"project": project, "example": ex["id"]}
-        pushed = (ex.get("meta") or {}).get(PUSHED_KEY)
-        base = None
-        if pushed is not None:
-            base = {"entities": pushed.get("entities", []), "relations": pushed.get("relations", [])}
-        out.append((rec, base))
+        out.append((rec, (ex.get("meta") or {}).get(PUSHED_KEY)))  # the annotations it was pushed with
     return out
 
 
@@ -70,7 +65,6 @@ def pull_project(project: str, output: str | Path, only_done: bool = True, clien
         if problems:
             result.invalid.extend(str(p) for p in problems)
             continue
-        result.pulled.append(rec)
         valid.append((rec, base))
     result.merged = merge(ours, valid)
     tmp = output.with_name(output.name + ".tmp")

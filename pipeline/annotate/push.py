@@ -38,7 +38,6 @@ class Prepared:
 @dataclass
 class PushResult:
     project: str
-    project_id: int
     created: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (document, reason)
@@ -77,12 +76,12 @@ def _from_model(extractor, docs: list[Document], progress: bool) -> list[Prepare
 
 def _from_input(doc: Document) -> Prepared:
     entities, relations = doc.meta.get("entities", []), doc.meta.get("relations", [])
-    record = Record({"id": doc.id, "text": doc.text, "entities": entities, "relations": relations,
-                     "meta": _record_meta(doc)}, doc.source)
+    meta = _record_meta(doc)
+    record = Record({"id": doc.id, "text": doc.text, "entities": entities, "relations": relations, "meta": meta}, doc.source)
     problems = list(check_record(record))
     if problems:
         raise AnnotateError(f"{problems[0].reason} ({len(problems)} problem(s))")
-    return Prepared(doc, entities, relations, _record_meta(doc))
+    return Prepared(doc, entities, relations, meta)
 
 
 def open_project(client: Doccano, name: str, create: bool) -> tuple[dict, dict[str, int], dict[str, int]]:
@@ -109,10 +108,7 @@ def upload(client: Doccano, pid: int, prep: Prepared, span_ids: dict[str, int], 
             PUSHED_KEY: {"entities": prep.entities, "relations": prep.relations}}
     if prep.model:
         meta.update(zxie_model=prep.model, zxie_uncertainty=prep.uncertainty)
-    payload = {"text": core, "meta": meta}
-    if prep.uncertainty is not None:
-        payload["score"] = prep.uncertainty
-    example = client.post(f"projects/{pid}/examples", payload)
+    example = client.create_example(pid, core, meta, prep.uncertainty)
     try:
         span_of = {}
         for ent in prep.entities:
@@ -137,23 +133,26 @@ def push_documents(paths: Iterable[str | Path], project: str, model: str | Path 
     if order not in ORDERS or pre_annotate not in PRE_ANNOTATIONS:
         raise AnnotateError(f"order must be one of {ORDERS} and pre_annotate one of {PRE_ANNOTATIONS}")
     if pre_annotate == "model":
-        from pipeline.extract import default_model
+        from pipeline.extract import check_model
 
-        model_dir = Path(model) if model else default_model()
-        if not (model_dir / "meta.json").exists():  # before anything is created on the server
-            raise AnnotateError(f"cannot load the model: no zxie model at {model_dir}")
+        try:
+            check_model(model)  # before anything is created on the server
+        except FileNotFoundError as err:
+            raise AnnotateError(f"cannot load the model: {err}") from None
     client = client or Doccano.from_env()
     proj, span_ids, rel_ids = open_project(client, project, create=True)
-    result = PushResult(project, proj["id"])
+    result = PushResult(project)
     known = existing_ids(client, proj["id"])
     new: list[Document] = []
+    seen = set(known)
     for item in read_documents(paths):
         if isinstance(item, InputError):
             if not item.notice:  # a notice (decoded from GB18030) comes with its document, which follows
                 result.failed.append((item.id or item.source, f"{item.error}: {item.message}"))
-        elif item.id in known or any(d.id == item.id for d in new):
+        elif item.id in seen:
             result.skipped.append(item.id)
         else:
+            seen.add(item.id)
             new.append(item)
 
     prepared: list[Prepared] = []

@@ -51,6 +51,12 @@ def _confident_gb18030(data: bytes) -> str | None:
     return text if common >= GB_COMMON_SHARE * ideographs.total() else None
 
 
+def decode_utf8(data: bytes) -> str:
+    """UTF-8 text without its byte-order mark; UnicodeDecodeError if DATA is not UTF-8."""
+    text = data.decode("utf-8")
+    return text[1:] if text.startswith("\ufeff") else text
+
+
 def decode_bytes(data: bytes) -> tuple[str, str]:
     """(text, encoding name) of a document's bytes; a UTF-8 byte-order mark is dropped."""
     if b"\x00" in data:
@@ -59,8 +65,7 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     if data and controls / len(data) > BINARY_CONTROL_SHARE:
         raise Undecodable("binary", f"binary file ({controls} control bytes in {len(data)}), not text")
     try:
-        text = data.decode("utf-8")
-        return (text[1:] if text.startswith("\ufeff") else text), "utf-8"
+        return decode_utf8(data), "utf-8"
     except UnicodeDecodeError as err:
         utf8_error = err
     text = _confident_gb18030(data)

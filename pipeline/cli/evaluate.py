@@ -8,18 +8,8 @@ from pathlib import Path
 import typer
 
 from pipeline.corpus.interchange import FormatError, read_records
-from pipeline.corpus.splits import SplitError, select
+from pipeline.corpus.splits import select
 from pipeline.corpus.validate import check_record
-
-
-def format_scores(scores: dict) -> str:
-    """Short summary of the quick scores of pipeline.evaluate.evaluate_nlp."""
-    ner = scores["ner"]
-    lines = [f"documents: {scores['documents']}",
-             f"NER (strict)   P {ner['p']:.3f}  R {ner['r']:.3f}  F1 {ner['f']:.3f}"]
-    rel = scores["relations"]
-    lines.append(f"relations (end to end)   P {rel['p']:.3f}  R {rel['r']:.3f}  F1 {rel['f']:.3f}")
-    return "\n".join(lines)
 
 
 def _fail(message: str) -> None:
@@ -68,21 +58,15 @@ def evaluate(
         records = [r for path in gold for r in read_records(path)]
     except FormatError as err:
         _fail(str(err))
-    sections, train_sections = [], []
-    for rec in records:  # a broken gold document is reported and left out; the others are scored
-        problems = [str(p) for p in check_record(rec)]
+    clean = []
+    for rec in records:  # a broken gold document (a bad split included) is reported and left out
+        problems = list(check_record(rec))
+        for problem in problems:
+            typer.echo(f"warning: gold document left out: {problem}", err=True)
         if not problems:
-            try:
-                mine = list(select([rec], None if split == "all" else split))
-                train = list(select([rec], "train")) if "gazetteer" in baseline else []
-            except SplitError as err:
-                problems.append(f"{rec.where()}: {rec.id}: {err}")
-        if problems:
-            for problem in problems:
-                typer.echo(f"warning: gold document left out: {problem}", err=True)
-            continue
-        sections += mine
-        train_sections += train
+            clean.append(rec)
+    sections = list(select(clean, None if split == "all" else split))
+    train_sections = list(select(clean, "train")) if "gazetteer" in baseline else []
     if not sections:
         _fail(f"no {split} documents in {', '.join(map(str, gold))}")
     systems = []

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from pipeline.evaluate import prf
 from pipeline.evaluation import views
 from pipeline.evaluation.views import CATEGORIES, VIEWS, Span
 from pipeline.norms import parse_date
@@ -187,8 +188,7 @@ def _rel_block(total: Counter, prefix: str) -> dict:
 
 
 def _prf_block(tp, fp, fn) -> dict:
-    p, r, f = (float(x) for x in _prf(tp, tp + fn, tp + fp))
-    return {"p": _r(p), "r": _r(r), "f": _r(f), "tp": int(tp), "fp": int(fp), "fn": int(fn)}
+    return prf(int(tp), int(fp), int(fn))
 
 
 def nested_scores(total: Counter) -> dict:
