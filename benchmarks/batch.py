@@ -72,7 +72,7 @@ class PeakRSS:
 
 def seed_units(seeds: Path) -> tuple[list[str], list[str]]:
     """(paragraphs, sentences) of the seed reports."""
-    from pipeline.text import sentence_spans
+    from zxie.text import sentence_spans
 
     paragraphs, sentences = [], []
     for path in sorted(seeds.glob("*.txt")):
@@ -94,10 +94,10 @@ def write_corpus(path: Path, units: list[str], n: int) -> int:
 
 def run_one(config: str, model: str | None, corpus: Path, out: Path) -> dict:
     """Inside the fresh process: load, warm up, then time the corpus through the engine."""
-    from pipeline.batch.run import BatchSettings, make_engine
-    from pipeline.extract import check_model
-    from pipeline.inputs import Document, read_documents
-    from pipeline.records import RecordWriter
+    from zxie.batch.run import BatchSettings, make_engine
+    from zxie.extract import check_model
+    from zxie.io.inputs import Document, read_documents
+    from zxie.io.records import RecordWriter
 
     engine_kind, workers = CONFIGS[config]
     settings = BatchSettings(model=model, engine=engine_kind, n_process=workers)

@@ -63,7 +63,7 @@ def main(argv=None) -> dict:
     chars = sum(map(len, texts))
 
     t = time.perf_counter()
-    from pipeline.extract import Extractor
+    from zxie.extract import Extractor
 
     extractor = Extractor(args.model)
     load_s = time.perf_counter() - t

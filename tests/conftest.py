@@ -51,8 +51,8 @@ SHIPPED_SEGMENTER = ROOT / "models" / "segmenter"
 @pytest.fixture(scope="session")
 def tiny_data(tmp_path_factory):
     """A few gold sections (one file, whole-record splits) and small slices of the public corpora."""
-    from pipeline.corpus.interchange import read_records, write_records
-    from pipeline.corpus.splits import select
+    from zxie.corpus.interchange import read_records, write_records
+    from zxie.corpus.splits import select
 
     root = tmp_path_factory.mktemp("tiny")
     records = list(read_records(GOLD))
@@ -76,7 +76,7 @@ def tiny_data(tmp_path_factory):
 def tiny_model(tiny_data):
     """A real pipeline trained end to end on tiny data: segmenter, vectors, a two-member NER ensemble,
     relations, norms."""
-    from pipeline.training.train import TrainSettings, train_pipeline
+    from zxie.training.train import TrainSettings, train_pipeline
 
     settings = TrainSettings(
         output=tiny_data / "model",

@@ -8,11 +8,11 @@ import json
 from sklearn.metrics import cohen_kappa_score
 from typer.testing import CliRunner
 
-from pipeline.annotate.agreement import agreement
-from pipeline.annotate.convert import annotations_of, split_edges, to_record
-from pipeline.annotate.merge import merge
-from pipeline.cli.main import app
-from pipeline.corpus.interchange import read_records, write_records
+from zxie.annotate.agreement import agreement
+from zxie.annotate.convert import annotations_of, split_edges, to_record
+from zxie.annotate.merge import merge
+from zxie.cli.main import app
+from zxie.corpus.interchange import read_records, write_records
 
 
 def _gold(tiny_data, n=3):

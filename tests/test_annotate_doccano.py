@@ -17,16 +17,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.annotate import server
-from pipeline.annotate.client import Doccano
-from pipeline.annotate.convert import annotations_of
-from pipeline.annotate.pull import pull_project
-from pipeline.annotate.push import push_documents
-from pipeline.cli.main import app
-from pipeline.corpus.interchange import read_records, write_records
-from pipeline.corpus.validate import validate_files
-from pipeline.schema import load_schema
-from pipeline.text import sentence_spans
+from zxie.annotate import server
+from zxie.annotate.client import Doccano
+from zxie.annotate.convert import annotations_of
+from zxie.annotate.pull import pull_project
+from zxie.annotate.push import push_documents
+from zxie.cli.main import app
+from zxie.corpus.interchange import read_records, write_records
+from zxie.corpus.validate import validate_files
+from zxie.schema import load_schema
+from zxie.text import sentence_spans
 
 ANNOTATOR, ANNOTATOR_PW = "ann1", "annotator-" + os.urandom(6).hex()
 
@@ -122,8 +122,8 @@ def test_server_is_loopback_only_with_a_private_password(doccano):
 
 # --- push --------------------------------------------------------------------------------
 def test_push_pre_annotates_with_the_model_in_uncertainty_order(doccano, admin, tiny_model, gold_docs, tmp_path):
-    from pipeline.annotate.uncertainty import document_uncertainty
-    from pipeline.extract import Extractor
+    from zxie.annotate.uncertainty import document_uncertainty
+    from zxie.extract import Extractor
 
     docs = tmp_path / "docs.jsonl"
     write_records(docs, [{"id": d["id"], "text": d["text"]} for d in gold_docs])
@@ -414,7 +414,7 @@ def test_cli_start_and_stop_end_only_their_own_processes(doccano, tmp_path):
 
 
 def test_a_crashed_server_part_is_reported_with_its_last_log_line(tmp_path):
-    from pipeline.annotate.server import _last_line
+    from zxie.annotate.server import _last_line
 
     log = tmp_path / "doccano-task.log"
     log.write_text("starting\nTraceback (most recent call last):\n  ...\nOperationalError: database is locked\n\n")

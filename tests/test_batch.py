@@ -15,12 +15,12 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.batch.chunks import chunk_spans
-from pipeline.batch.resume import drop_torn_line
-from pipeline.batch.run import BatchSettings, run_batch
-from pipeline.cli import app
-from pipeline.inputs import Document
-from pipeline.records import record_schema
+from zxie.chunks import chunk_spans
+from zxie.io.resume import drop_torn_line
+from zxie.batch.run import BatchSettings, run_batch
+from zxie.cli import app
+from zxie.io.inputs import Document
+from zxie.io.records import record_schema
 
 from .conftest import SHARED
 
@@ -170,7 +170,7 @@ def test_resume_drops_a_torn_last_line(tiny_model, tmp_path):
 
 
 def test_process_pool_streams_and_equals_the_inline_engine(tiny_model, tmp_path):
-    from pipeline.batch.engines import InlineEngine, PoolEngine
+    from zxie.batch.engines import InlineEngine, PoolEngine
 
     paras = seed_paragraphs(30)
     docs = [Document(p["id"], p["text"], "<test>") for p in paras]
@@ -201,7 +201,7 @@ def test_process_pool_streams_and_equals_the_inline_engine(tiny_model, tmp_path)
 
 def crash_on_marker(items):
     """A worker task that dies like a segfault on a marked document (imported by spawned workers)."""
-    from pipeline.batch import worker
+    from zxie.batch import worker
 
     if any(isinstance(i, Document) and "KILL-WORKER" in i.text for i in items):
         os._exit(3)
@@ -234,7 +234,7 @@ def test_parquet_round_trip_and_resume(tiny_model, tmp_path):
     import datasets
     import pyarrow.parquet as pq
 
-    from pipeline.batch.parquet import SCHEMA, read_parquet_records
+    from zxie.io.parquet import SCHEMA, read_parquet_records
 
     paras = seed_paragraphs(12)
     first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
@@ -277,8 +277,8 @@ def test_saved_dataset_input_through_the_cli(tiny_model, tmp_path):
 
 
 def test_long_documents_are_processed_in_sentence_chunks_with_exact_offsets(tiny_model, tmp_path):
-    from pipeline.extract import Extractor
-    from pipeline.text import sentence_spans
+    from zxie.extract import Extractor
+    from zxie.text import sentence_spans
 
     text = (SHARED / "seeds" / "002_6ca333dbabf3b452.txt").read_text(encoding="utf-8")
     spans = chunk_spans(text, 300)
@@ -301,7 +301,7 @@ def test_long_documents_are_processed_in_sentence_chunks_with_exact_offsets(tiny
 
 def dask_crash_on_marker(items, plugin_name):
     """A Dask task that dies like a segfault on a marked document (imported by the workers)."""
-    from pipeline.batch import worker
+    from zxie.batch import worker
 
     if any(isinstance(i, Document) and "KILL-WORKER" in i.text for i in items):
         os._exit(3)
@@ -311,7 +311,7 @@ def dask_crash_on_marker(items, plugin_name):
 def test_dask_worker_killed_by_a_document_is_reported_and_the_batch_goes_on(tiny_model):
     import dask
 
-    from pipeline.batch.engines import DaskEngine
+    from zxie.batch.engines import DaskEngine
 
     paras = seed_paragraphs(6)
     docs = [Document(p["id"], p["text"], "<test>") for p in paras]

@@ -7,7 +7,7 @@ import sys
 
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from zxie.cli import app
 
 runner = CliRunner()
 

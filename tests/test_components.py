@@ -3,9 +3,9 @@
 import pytest
 import spacy
 
-from pipeline.components.relations import Entity, RelationExtractor, candidate_pairs
-from pipeline.corpus.interchange import read_records
-from pipeline.corpus.splits import select
+from zxie.components.relations import Entity, RelationExtractor, candidate_pairs
+from zxie.corpus.interchange import read_records
+from zxie.corpus.splits import select
 
 from .conftest import GOLD
 

@@ -2,11 +2,11 @@
 
 import pytest
 
-from pipeline.corpus.interchange import Record
-from pipeline.corpus.marks import MarksError, compile_marks
-from pipeline.corpus.splits import assign_splits, split_ranges
-from pipeline.corpus.stats import corpus_stats, find_conflicts
-from pipeline.text import sentence_spans
+from zxie.corpus.interchange import Record
+from zxie.corpus.marks import MarksError, compile_marks
+from zxie.corpus.splits import assign_splits, split_ranges
+from zxie.corpus.stats import corpus_stats, find_conflicts
+from zxie.text import sentence_spans
 
 
 def test_marks_compile_with_layout_breaks_and_repeats():

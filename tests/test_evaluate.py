@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 from sklearn.metrics import precision_recall_fscore_support
 
-from pipeline.evaluate import evaluate_systems, score_predictions, score_records
-from pipeline.evaluation import views
-from pipeline.evaluation.baselines import GazetteerBaseline, JiebaBaseline
-from pipeline.evaluation.bootstrap import confidence_intervals, paired_test
-from pipeline.evaluation.scoring import document_counts, metrics
-from pipeline.evaluation.systems import PredictionFile
-from pipeline.evaluation.table import format_table
-from pipeline.schema import load_schema
+from zxie.evaluation.evaluate import evaluate_systems, score_predictions, score_records
+from zxie.evaluation import views
+from zxie.evaluation.baselines import GazetteerBaseline, JiebaBaseline
+from zxie.evaluation.bootstrap import confidence_intervals, paired_test
+from zxie.evaluation.scoring import document_counts, metrics
+from zxie.evaluation.systems import PredictionFile
+from zxie.evaluation.table import format_table
+from zxie.schema import load_schema
 
 
 def ent(i, start, end, label, **extra):
@@ -280,7 +280,7 @@ def test_bootstrap_uses_weights_not_copies():
     # the sample counts are weighted sums of the document rows
     golds, preds = random_docs(random.Random(2), 4)
     counts = [document_counts(g, p)[0] for g, p in zip(golds, preds)]
-    from pipeline.evaluation.bootstrap import CountTable, resample_weights
+    from zxie.evaluation.bootstrap import CountTable, resample_weights
 
     w = resample_weights(4, 3, seed=9)
     assert w.sum(axis=1).tolist() == [4, 4, 4]

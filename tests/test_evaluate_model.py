@@ -10,11 +10,11 @@ import spacy
 from PIL import Image
 from typer.testing import CliRunner
 
-from pipeline.cli import app
-from pipeline.corpus.interchange import read_records
-from pipeline.corpus.splits import select
-from pipeline.evaluate import evaluate_model, evaluate_nlp
-from pipeline.extract import extract_paths
+from zxie.cli import app
+from zxie.corpus.interchange import read_records
+from zxie.corpus.splits import select
+from zxie.evaluation.evaluate import evaluate_model, evaluate_nlp
+from zxie.batch.run import extract_paths
 
 runner = CliRunner()
 

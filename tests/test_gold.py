@@ -4,11 +4,11 @@ from collections import Counter
 
 import pytest
 
-from pipeline.corpus.interchange import read_records
-from pipeline.corpus.splits import split_ranges
-from pipeline.corpus.validate import validate_files
-from pipeline.norms import parse_metric
-from pipeline.schema import load_schema
+from zxie.corpus.interchange import read_records
+from zxie.corpus.splits import split_ranges
+from zxie.corpus.validate import validate_files
+from zxie.norms import parse_metric
+from zxie.schema import load_schema
 
 from .conftest import GOLD
 
@@ -54,7 +54,7 @@ def test_split_holds_a_fifth_of_mentions_and_every_label_in_test(gold):
 
 def test_gold_is_compiled_from_its_marks(gold):
     """gold.jsonl is what annotations/marks compiles to against the raw seeds."""
-    from pipeline.corpus.marks import compile_marks
+    from zxie.corpus.marks import compile_marks
 
     marks_dir = GOLD.parent / "marks"
     seeds = GOLD.parents[2] / "shared" / "seeds"

@@ -4,7 +4,7 @@ import io
 import json
 import sys
 
-from pipeline.inputs import Document, InputError, read_documents
+from zxie.io.inputs import Document, InputError, read_documents
 
 
 def test_txt_folder_and_jsonl_in_order(tmp_path):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.norms import NormError, parse_date, parse_metric
+from zxie.norms import NormError, parse_date, parse_metric
 
 
 @pytest.mark.parametrize("surface, norm", [

@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 import spacy
 
-from pipeline.corpus.interchange import read_records
-from pipeline.corpus.splits import select
-from pipeline.evaluate import evaluate_nlp
-from pipeline.extract import Extractor, extract_paths
-from pipeline.records import record_schema
-from pipeline.training.ensemble import join_taggers
+from zxie.corpus.interchange import read_records
+from zxie.corpus.splits import select
+from zxie.evaluation.evaluate import evaluate_nlp
+from zxie.batch.run import extract_paths
+from zxie.extract import Extractor
+from zxie.io.records import record_schema
+from zxie.training.ensemble import join_taggers
 
 from .conftest import GOLD, SHARED, SHIPPED_MODEL, SHIPPED_SEGMENTER
 
@@ -138,7 +139,7 @@ def test_extract_cli_reads_stdin_and_reports_bad_documents(tiny_model, tmp_path)
 
 
 def test_shipped_segmenter_cuts_layout_free_text_into_words():
-    from pipeline.segmentation import Segmenter
+    from zxie.segmentation import Segmenter
 
     seg = Segmenter(SHIPPED_SEGMENTER)
     text = "崇川区政协召开“有事好商量”协商议事室建设推进会,区委书记刘浩出席。"

@@ -5,7 +5,7 @@ from itertools import product
 import numpy as np
 import pytest
 
-from pipeline.components.tag_ner import SURE_OUTSIDE, biluo_tags, viterbi_biluo
+from zxie.components.tag_ner import SURE_OUTSIDE, biluo_tags, viterbi_biluo
 
 LABELS = ("A", "B")
 TAGS = biluo_tags(LABELS)

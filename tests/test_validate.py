@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.corpus.validate import validate_files
+from zxie.corpus.validate import validate_files
 
 
 def reasons(path):

@@ -1,2 +1,0 @@
-"""Batch extraction at scale: decoding, chunking, engines (in-process, process pool, Dask),
-resume and output sinks (JSONL, Parquet). `pipeline.batch.run.run_batch` ties them together."""

@@ -1,0 +1,92 @@
+"""What runs inside a worker process: one Extractor per process, loaded once, used for every
+partition of documents the process is sent (process pool initializer, or a Dask WorkerPlugin)."""
+
+from __future__ import annotations
+
+import io
+import threading
+import zipfile
+from pathlib import Path
+
+_EXTRACTOR = None
+
+
+def _one_thread() -> None:
+    """Each worker process is one of N: keep BLAS/OpenMP from starting threads of its own."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        pass
+
+
+def init_process(model: str, batch_size: int, chunk_chars: int) -> None:
+    """Process-pool initializer: load the model once in this process."""
+    global _EXTRACTOR
+    from zxie.extract import Extractor
+
+    _one_thread()
+    _EXTRACTOR = Extractor(model, batch_size=batch_size, chunk_chars=chunk_chars)
+
+
+def ready() -> int:
+    """A no-op task: this process has started and loaded its model."""
+    import os
+
+    return os.getpid()
+
+
+def process_partition(items: list) -> list:
+    """Records (or InputErrors) for a partition of documents, in its order."""
+    return list(_EXTRACTOR.records(items))
+
+
+def zip_model(model: Path) -> bytes:
+    """A model directory as zip bytes, to ship to workers that may not share our filesystem."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(model.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(model).as_posix())
+    return buf.getvalue()
+
+
+try:
+    from distributed.diagnostics.plugin import WorkerPlugin
+except ImportError:  # pragma: no cover - dask is a dependency; keep the local engines importable
+    WorkerPlugin = object
+
+
+class ModelPlugin(WorkerPlugin):
+    """A Dask WorkerPlugin carrying the model (zipped): every worker, including ones that join
+    later, unpacks it into its local directory and loads it once in `setup`."""
+
+    def __init__(self, name: str, archive: bytes, batch_size: int, chunk_chars: int):
+        self.name = name
+        self.archive = archive
+        self.batch_size = batch_size
+        self.chunk_chars = chunk_chars
+        self.extractor = None
+        self.lock = None
+
+    def setup(self, worker):
+        from zxie.extract import Extractor
+
+        _one_thread()
+        target = Path(worker.local_directory) / self.name
+        if not (target / "meta.json").exists():
+            with zipfile.ZipFile(io.BytesIO(self.archive)) as zf:
+                zf.extractall(target)
+        self.archive = b""  # unpacked: free the memory
+        self.extractor = Extractor(target, batch_size=self.batch_size, chunk_chars=self.chunk_chars)
+        self.lock = threading.Lock()  # spaCy pipelines are not thread-safe: one partition at a time
+
+
+def dask_process_partition(items: list, plugin_name: str) -> list:
+    """Records for a partition of documents on a Dask worker, with the worker's loaded model."""
+    from distributed import get_worker
+
+    plugin = get_worker().plugins[plugin_name]
+    with plugin.lock:
+        return list(plugin.extractor.records(items))

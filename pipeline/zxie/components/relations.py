@@ -1,0 +1,231 @@
+"""`zxie_relations`: a scikit-learn classifier over candidate entity pairs, as a spaCy component.
+
+Candidates are ordered pairs of entities in the same sentence (pipeline/zxie/text.py) whose labels some
+relation type of the schema allows. Each pair is described by sparse features (labels, order,
+distance, the text between, entities between, nearest-neighbour flags, whether the tail is the
+subject of its sentence or clause) and classified into one of the allowed types or none; a
+HAS_TITLE tail or a METRIC_OF head keeps only its best-scored relation (`ONE_PER`). Predictions go
+to `doc._.relations` as {"head": i, "tail": j, "type": ..., "score": p} with i, j indices into `doc.ents`.
+
+The model is stored with skops, which loads only the types it was told to trust: never pickle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+import srsly
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from zxie.schema import load_schema
+from zxie.text import sentence_spans
+
+NONE = "NONE"
+# At prediction, each entity on this side of a relation of this type keeps only its best-scored
+# relation: a TITLE mention is held by one person, a METRIC has one owner (GUIDELINES §4).
+ONE_PER = {"HAS_TITLE": "tail", "METRIC_OF": "head"}
+# The only types a stored relation model may contain; skops refuses anything else.
+TRUSTED_TYPES = [
+    "sklearn.pipeline.Pipeline",
+    "sklearn.feature_extraction._dict_vectorizer.DictVectorizer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "numpy.dtype",
+    "builtins.float",
+    "builtins.int",
+    "numpy.float64",
+    "numpy.int64",
+]
+
+if not Doc.has_extension("relations"):
+    Doc.set_extension("relations", default=None)
+
+
+@Language.factory("zxie_relations", default_config={"threshold": 0.5, "max_between": 80})
+def make_relation_extractor(nlp: Language, name: str, threshold: float, max_between: int):
+    return RelationExtractor(name, threshold=threshold, max_between=max_between)
+
+
+def _bucket(n: int) -> str:
+    for limit in (0, 1, 2, 4, 8, 16, 32, 64):
+        if n <= limit:
+            return str(limit)
+    return "more"
+
+
+class Entity:
+    """What the features need of an entity: label and character offsets."""
+
+    __slots__ = ("label", "start", "end")
+
+    def __init__(self, label: str, start: int, end: int):
+        self.label, self.start, self.end = label, start, end
+
+
+def candidate_pairs(text: str, ents: list[Entity], max_between: int) -> list[tuple[int, int]]:
+    """Index pairs (head, tail) of same-sentence entities with a schema-allowed label pair."""
+    schema = load_schema()
+    allowed = {(h, t) for r in schema.relation_types for h in schema.heads[r] for t in schema.tails[r]}
+    spans = sentence_spans(text)
+    sentence_of, k = [], 0
+    for e in ents:
+        while k < len(spans) and spans[k][1] <= e.start:
+            k += 1
+        sentence_of.append(k)
+    pairs = []
+    for i, a in enumerate(ents):
+        for j, b in enumerate(ents):
+            if i != j and sentence_of[i] == sentence_of[j] and (a.label, b.label) in allowed:
+                gap = max(a.start, b.start) - min(a.end, b.end)
+                if gap <= max_between:
+                    pairs.append((i, j))
+    return pairs
+
+
+def _one_per_key(rel: dict) -> tuple[str, int] | None:
+    """(type, entity) for a relation whose entity keeps only one relation of the type (ONE_PER)."""
+    side = ONE_PER.get(rel["type"])
+    return (rel["type"], rel[side]) if side else None
+
+
+@lru_cache(maxsize=4)
+def _sentences(text: str) -> list[tuple[int, int]]:
+    return sentence_spans(text)
+
+
+def pair_features(text: str, ents: list[Entity], i: int, j: int) -> dict[str, float]:
+    h, t = ents[i], ents[j]
+    first, second = (h, t) if h.start < t.start else (t, h)
+    between = text[first.end : second.start]
+    squeezed = "".join(between.split())
+    inside = [e for e in ents if first.end <= e.start and e.end <= second.start]
+    pk = f"{h.label}>{t.label}"
+    f = {
+        f"pair={pk}": 1.0,
+        f"order={'ht' if h is first else 'th'}|{pk}": 1.0,
+        f"gap={_bucket(len(squeezed))}|{pk}": 1.0,
+        f"n_between={_bucket(len(inside))}": 1.0,
+        f"left={text[max(0, first.start - 1):first.start]}|{first.label}": 1.0,
+        f"right={text[second.end:second.end + 1]}|{second.label}": 1.0,
+        # the characters just inside the pair (e.g. `等` after a listed name)
+        f"first_right={text[first.end:first.end + 1]}|{first.label}": 1.0,
+        f"second_left={text[max(0, second.start - 1):second.start]}|{second.label}": 1.0,
+        f"h_last={text[h.end - 1]}|{h.label}": 1.0,
+        f"t_last={text[t.end - 1]}|{t.label}": 1.0,
+    }
+    if len(squeezed) <= 6:
+        f[f"between={squeezed}|{pk}"] = 1.0
+    for label in {e.label for e in inside}:
+        f[f"inside_label={label}"] = 1.0
+    if any(e.label == t.label for e in inside) or any(e.label == h.label for e in inside):
+        f["same_label_between"] = 1.0
+    for k in range(len(squeezed) - 1):
+        f[f"bi={squeezed[k:k + 2]}"] = 1.0
+    for char in set(squeezed) & set("，,、；;：:“”()（）和及与在为由"):
+        f[f"punct={char}"] = 1.0
+    # is the tail the nearest entity of its label on its side of the head, and the other way round?
+    side = [e for e in ents if e.label == t.label and ((e.start < h.start) == (t.start < h.start))]
+    nearest = min(side, key=lambda e: abs(e.start - h.start)) if side else None
+    f[f"nearest_tail={nearest is t}|{pk}"] = 1.0
+    side = [e for e in ents if e.label == h.label and ((e.start < t.start) == (h.start < t.start))]
+    nearest = min(side, key=lambda e: abs(e.start - t.start)) if side else None
+    f[f"nearest_head={nearest is h}|{pk}"] = 1.0
+    # is the tail the subject: no named entity (DATE and METRIC aside) before it in its sentence / clause?
+    sent_start = next((a for a, b in _sentences(text) if a <= t.start < b), t.start)
+    before = [e for e in ents if sent_start <= e.start < t.start and e.label not in ("DATE", "METRIC")]
+    clause_start = max(text.rfind(c, sent_start, t.start) for c in "，,；;：:")  # -1: none
+    f[f"t_subject={not before}|{pk}"] = 1.0
+    f[f"t_clause_first={not any(e.start > clause_start for e in before)}|{pk}"] = 1.0
+    return f
+
+
+class RelationExtractor:
+    def __init__(self, name: str = "zxie_relations", threshold: float = 0.5, max_between: int = 80):
+        self.name = name
+        self.threshold = threshold
+        self.max_between = max_between
+        self.model = None
+
+    # --- training -------------------------------------------------------------------------
+    def examples(self, records: Iterable[dict]) -> tuple[list[dict], list[str]]:
+        """Features and gold classes of every candidate pair in interchange records."""
+        X, y = [], []
+        for rec in records:
+            ents = [Entity(e["label"], e["start_offset"], e["end_offset"]) for e in rec["entities"]]
+            ids = [e["id"] for e in rec["entities"]]
+            gold = {(r["from_id"], r["to_id"]): r["type"] for r in rec["relations"]}
+            for i, j in candidate_pairs(rec["text"], ents, self.max_between):
+                X.append(pair_features(rec["text"], ents, i, j))
+                y.append(gold.get((ids[i], ids[j]), NONE))
+        return X, y
+
+    def fit(self, records: Iterable[dict], C: float = 1.0, seed: int = 0) -> dict:
+        from sklearn.feature_extraction import DictVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import Pipeline
+
+        X, y = self.examples(records)
+        self.model = Pipeline([
+            ("features", DictVectorizer()),
+            ("classifier", LogisticRegression(C=C, max_iter=2000, class_weight="balanced", random_state=seed)),
+        ])
+        self.model.fit(X, y)
+        return {"pairs": len(y), "positive": sum(label != NONE for label in y)}
+
+    # --- prediction ----------------------------------------------------------------------
+    def predict(self, text: str, ents: list[Entity]) -> list[dict]:
+        if self.model is None:
+            raise ValueError(f"component '{self.name}' has no trained model")
+        pairs = candidate_pairs(text, ents, self.max_between)
+        if not pairs:
+            return []
+        schema = load_schema()
+        probs = self.model.predict_proba([pair_features(text, ents, i, j) for i, j in pairs])
+        classes = list(self.model.classes_)
+        out = []
+        for (i, j), row in zip(pairs, probs):
+            h, t = ents[i].label, ents[j].label
+            options = [(p, c) for p, c in zip(row, classes) if c != NONE and schema.allows(c, h, t)]
+            if options:
+                p, c = max(options)
+                if p >= self.threshold:
+                    out.append({"head": i, "tail": j, "type": c, "score": round(float(p), 4)})
+        best = {}
+        for r in out:
+            if (key := _one_per_key(r)) and (key not in best or r["score"] > best[key]["score"]):
+                best[key] = r
+        return [r for r in out if (key := _one_per_key(r)) is None or best[key] is r]
+
+    def __call__(self, doc: Doc) -> Doc:
+        ents = [Entity(e.label_, e.start_char, e.end_char) for e in doc.ents]
+        doc._.relations = self.predict(doc.text, ents)
+        return doc
+
+    def pipe(self, docs, batch_size: int = 128):
+        for doc in docs:
+            yield self(doc)
+
+    # --- serialization -------------------------------------------------------------------
+    def to_disk(self, path, *, exclude=()):
+        import skops.io as sio
+
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(path / "cfg", {"threshold": self.threshold, "max_between": self.max_between})
+        if self.model is not None:
+            sio.dump(self.model, path / "model.skops")
+
+    def from_disk(self, path, *, exclude=()):
+        import skops.io as sio
+
+        path = Path(path)
+        cfg = srsly.read_json(path / "cfg")
+        self.threshold, self.max_between = cfg["threshold"], cfg["max_between"]
+        if (path / "model.skops").exists():
+            untrusted = set(sio.get_untrusted_types(file=path / "model.skops")) - set(TRUSTED_TYPES)
+            if untrusted:
+                raise ValueError(f"{path / 'model.skops'} holds types zxie does not load: {sorted(untrusted)}")
+            self.model = sio.load(path / "model.skops", trusted=TRUSTED_TYPES)
+        return self

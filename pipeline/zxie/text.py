@@ -1,0 +1,96 @@
+"""Sentence boundaries for raw report text (GUIDELINES §1 and §6).
+
+A sentence ends after 。！？； (and any closing quotes or brackets right after), or at a line
+break that closes a complete line: a headline, subtitle, byline or caption. A break inside a word,
+a name or a clause is layout damage and does not end the sentence. Offsets are code points into
+the text exactly as given.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+TERMINALS = "。！？；!?;"
+CLOSERS = "”’」』）)》\"'*"
+# A line ending in one of these continues on the next line.
+CONTINUING = "，,、：:“‘「『（(《—-"
+# A line starting with one of these opens a list item or a heading.
+ITEM_MARKS = "-#■●•"
+# A line without terminal punctuation is a heading, byline or caption when it is short: at most
+# HEADING_MAX characters, or HEADING_MAX_COMMA when it has a comma (headings rarely do), and it is
+# not one of several lines of equal width, at least COLUMN_MIN long (a narrow newspaper column).
+HEADING_MAX = 50
+HEADING_MAX_COMMA = 25
+COLUMN_MIN = 16
+_END = re.compile(f"[{re.escape(TERMINALS)}][{re.escape(CLOSERS)}]*")
+_BREAK = re.compile(r"[ \t\u3000]*\n[\s\u3000]*")
+
+
+def _is_complete_line(line: str, next_line: str) -> bool:
+    """Does a line break after `line` end a sentence?"""
+    line = line.strip(" \t\u3000")
+    if not line:
+        return True
+    if _END.search(line[-3:]) and line.rstrip(CLOSERS)[-1:] in TERMINALS:
+        return True
+    nxt = next_line.strip(" \t\u3000")
+    if "\t" in line or line[0] == "#" or nxt[:1] in ITEM_MARKS:
+        return True  # a table row, a heading, or the next line opens a list item or heading
+    if line[-1] in CONTINUING or _END.search(line):
+        return False  # mid-clause, or a sentence began on this line and runs on
+    if len(line) > HEADING_MAX_COMMA and ("," in line or "，" in line) or len(line) > HEADING_MAX:
+        return False
+    # A narrow newspaper column: lines of equal width that break mid-clause.
+    if len(line) >= COLUMN_MIN and abs(len(nxt) - len(line)) <= 2:
+        return False
+    return True
+
+
+def squeeze(text: str, start: int = 0, end: int | None = None) -> tuple[str, list[int]]:
+    """text[start:end] without its whitespace, and the raw offset of each character kept: how layout
+    breaks inside words (协\n\n商) are read past while offsets still index the raw text."""
+    index = [i for i in range(start, len(text) if end is None else end) if not text[i].isspace()]
+    return "".join(text[i] for i in index), index
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Split `text` into sentence spans (start, end), trimmed of surrounding whitespace."""
+    cuts: set[int] = {0, len(text)}
+    for m in _END.finditer(text):
+        cuts.add(m.end())
+    breaks = list(_BREAK.finditer(text))
+    for i, m in enumerate(breaks):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        nxt_end = breaks[i + 1].start() if i + 1 < len(breaks) else len(text)
+        if _is_complete_line(text[line_start : m.start()], text[m.end() : nxt_end]):
+            cuts.add(m.start())
+    spans = []
+    bounds = sorted(cuts)
+    for a, b in zip(bounds, bounds[1:]):
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            spans.append((a, b))
+    return spans
+
+
+def sentence_index(text: str) -> list[int]:
+    """Map every character offset to the index of its sentence (-1 for inter-sentence space)."""
+    owner = [-1] * len(text)
+    for i, (a, b) in enumerate(sentence_spans(text)):
+        owner[a:b] = [i] * (b - a)
+    return owner
+
+
+# Punctuation that may close a mention: a percentage or per-mille sign belongs to its METRIC.
+_BOUNDARY_OK = set("%％‰")
+
+
+def bad_boundary(char: str) -> bool:
+    """True for whitespace, quotes, brackets and punctuation, which never open or close a span."""
+    if char in _BOUNDARY_OK:
+        return False
+    return char.isspace() or unicodedata.category(char).startswith(("P", "Z", "C"))

@@ -1,0 +1,210 @@
+"""Build a complete zxie pipeline from the repository: segmenter, vectors, NER, relations, norms.
+
+    train_pipeline(TrainSettings(...))
+
+1. when the config's tokenizer uses word features (`words = true`), the segmentation model
+   (spacy-pkuseg, trained on the public CWS corpora plus the gold train split cut at entity
+   boundaries), unless an existing one is given;
+2. static character vectors from raw text (public corpora + gold train split);
+3. DocBins of the gold corpus per split, plus mention-replacement copies of the train sentences
+   and the auxiliary corpora when asked;
+4. `spacy train` of configs/ner.cfg with fixed seeds, once per ensemble member (seeds seed,
+   seed + 1, …, each with its own mention-replacement draw), the members then joined into one
+   tagger ensemble (pipeline/zxie/training/ensemble.py);
+5. the relation classifier fitted on the gold train split, and the norm component;
+6. a model directory whose meta records the training-data hash and the scores per split.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import spacy
+from spacy.tokens import DocBin
+from spacy.util import load_config
+
+from zxie import __version__
+from zxie.corpus.interchange import read_records
+from zxie.corpus.splits import SPLITS, select
+from zxie.segmentation import Segmenter, gold_lines, read_cws, train_segmenter
+
+
+@dataclass
+class TrainSettings:
+    output: Path
+    gold: Path = Path("annotations/gold.jsonl")
+    datasets: Path = Path("../shared/datasets")
+    config: Path = Path("configs/ner.cfg")
+    segmenter: Path | None = None  # an existing segmentation model; trained when None
+    segmenter_iterations: int = 10
+    auxiliary: int = 0  # documents sampled from the public NER corpora (0: none)
+    augment_copies: int = 0
+    gold_repeat: int = 1
+    # Splits the model learns from. With dev among them there is no held-out model selection:
+    # the last step is kept (fix training.max_steps from a train-only run's best step).
+    train_splits: tuple[str, ...] = ("train",)
+    vectors: bool = True
+    seed: int = 0
+    # NER runs with seeds seed, seed + 1, ... joined into one tagger ensemble (pipeline/zxie/training/ensemble.py)
+    members: int = 1
+    name: str = "zxie_default"
+    version: str = __version__
+    overrides: dict = field(default_factory=dict)
+
+
+def file_hash(*paths: Path) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
+
+
+def build_segmenter(gold: Path, datasets: Path, out_dir: Path, iterations: int, log=print) -> dict:
+    """Train the segmentation model: CWS corpora first, then again with the gold train split cut at
+    entity boundaries (segmented by the first model)."""
+    cws = [line for name in ("pku_test_gold.utf8", "msr_test_gold.utf8") for line in read_cws(datasets / "cws" / name)]
+    log(f"segmenter: {len(cws)} CWS lines, first pass")
+    first = out_dir.parent / (out_dir.name + ".cws-only")
+    train_segmenter(cws, first, iterations=iterations)
+    train_sections = list(select(list(read_records(gold)), "train"))
+    extra = list(gold_lines(train_sections, Segmenter(first)))
+    log(f"segmenter: + {len(extra)} gold train sentences cut at entity boundaries, second pass")
+    info = train_segmenter(cws + extra, out_dir, iterations=iterations)
+    shutil.rmtree(first)
+    return {**info, "cws_lines": len(cws), "gold_lines": len(extra)}
+
+
+def raw_texts(gold: Path, datasets: Path) -> list[str]:
+    """Unlabelled text for the character vectors: public corpora and the gold train split only."""
+    from zxie.training.auxiliary import msra_sentences
+
+    texts = [line.replace(" ", "") for name in ("pku_test_gold.utf8", "msr_test_gold.utf8")
+             for line in read_cws(datasets / "cws" / name)]
+    with open(datasets / "ner" / "cluener_train.jsonl", encoding="utf-8") as fh:
+        texts += [json.loads(line)["text"] for line in fh]
+    texts += [text for text, _ in msra_sentences(datasets / "ner" / "msra_dev.bio")]
+    texts += [sec["text"] for sec in select(list(read_records(gold)), "train")]
+    return texts
+
+
+def training_set_writer(nlp, s: TrainSettings, corpus: Path, records: list[dict], log=print):
+    """What every NER run learns from, prepared once: the gold train splits (repeated), the
+    sentences and replacement names for mention replacement, the auxiliary documents. Returns
+    `write(train_dir, seed) -> counts`, which writes one run's DocBins with the draws of `seed`."""
+    import random
+
+    from zxie.training.auxiliary import auxiliary_docs
+    from zxie.training.convert import sentence_sections, to_doc
+
+    gold = DocBin(store_user_data=False)
+    for split in s.train_splits:
+        db = DocBin(store_user_data=False).from_disk(corpus / f"{split}.spacy")
+        for _ in range(s.gold_repeat):
+            for doc in db.get_docs(nlp.vocab):
+                gold.add(doc)
+    if s.augment_copies:
+        from zxie.training.augment import augmented, name_pools
+
+        sentences = [x for split in s.train_splits for x in sentence_sections(select(records, split))]
+        pools = name_pools(sentences, s.datasets)
+    auxiliary = list(auxiliary_docs(nlp, s.datasets)) if s.auxiliary else []
+
+    def write(train_dir: Path, seed: int) -> dict:
+        shutil.rmtree(train_dir, ignore_errors=True)
+        train_dir.mkdir(parents=True)
+        gold.to_disk(train_dir / "gold.spacy")
+        counts = {}
+        if s.augment_copies:
+            aug = DocBin(store_user_data=False)
+            for rec in augmented(sentences, pools, s.augment_copies, seed):
+                aug.add(to_doc(nlp, rec))
+            aug.to_disk(train_dir / "augmented.spacy")
+            counts["augmented"] = len(aug)
+            log(f"mention replacement: {len(aug)} augmented sentences")
+        if s.auxiliary:
+            docs = list(auxiliary)
+            random.Random(seed).shuffle(docs)
+            aux = DocBin(store_user_data=False)
+            for doc in docs[: s.auxiliary]:
+                aux.add(doc)
+            aux.to_disk(train_dir / "auxiliary.spacy")
+            counts["auxiliary"] = len(aux)
+            log(f"auxiliary corpora: {len(aux)} partially annotated docs of {len(docs)}")
+        return counts
+
+    return write
+
+
+def train_pipeline(s: TrainSettings, log=print) -> Path:
+    from spacy.cli.train import train as spacy_train
+
+    from zxie.evaluation.evaluate import evaluate_nlp
+    from zxie.training.convert import gold_docbins
+    from zxie.training.ensemble import join_taggers
+    from zxie.training.vectors import char_vectors, write_vectors_pipeline
+
+    work = s.output.parent / (s.output.name + ".work")
+    work.mkdir(parents=True, exist_ok=True)
+    info: dict = {"settings": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(s).items()}}
+
+    tokenizer_cfg = load_config(s.config, overrides={k: v for k, v in s.overrides.items() if k.startswith("nlp.")})["nlp"]["tokenizer"]
+    words = tokenizer_cfg.get("words", True)  # does the NER read word features (needs a segmenter)?
+    segmenter = s.segmenter if words else None
+    if words and segmenter is None:
+        segmenter = work / "segmenter"
+        info["segmenter"] = build_segmenter(s.gold, s.datasets, segmenter, s.segmenter_iterations, log)
+
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "zxie.ReportTokenizer.v1", "words": words}}})
+    if segmenter:
+        nlp.tokenizer.initialize(pkuseg_model=str(segmenter))
+    corpus = work / "corpus"
+    info["docs"] = gold_docbins(nlp, s.gold, corpus)
+    overrides = {
+        "paths.dev": str(corpus / "dev.spacy"),
+        "paths.segmenter": str(segmenter) if segmenter else None,
+        **s.overrides,
+    }
+    if s.vectors:  # one table for every member (a joined pipeline has one vocab)
+        keys, vectors = char_vectors(raw_texts(s.gold, s.datasets), seed=s.seed)
+        write_vectors_pipeline(keys, vectors, work / "vectors")
+        overrides["paths.vectors"] = str(work / "vectors")
+        overrides["components.tok2vec.model.embed.include_static_vectors"] = True
+        log(f"character vectors: {len(keys)} characters × {vectors.shape[1]}")
+    held_out_selection = "dev" not in s.train_splits
+    records = list(read_records(s.gold))
+    write_training_set = training_set_writer(nlp, s, corpus, records, log)
+    members = []
+    for k in range(s.members):
+        seed = s.seed + k
+        if s.members > 1:
+            log(f"member {k + 1} of {s.members}: seed {seed}")
+        train_dir = work / f"train-{k}"
+        info["docs"].update(write_training_set(train_dir, seed))
+        spacy_train(s.config, work / f"ner-{k}", overrides={**overrides, "paths.train": str(train_dir), "system.seed": seed})
+        members.append(work / f"ner-{k}" / ("model-best" if held_out_selection else "model-last"))
+    nlp = spacy.load(members[0]) if s.members == 1 else join_taggers(members)
+    nlp.add_pipe("zxie_norms")
+    relations = nlp.add_pipe("zxie_relations")
+    info["relations"] = relations.fit([x for split in s.train_splits for x in select(records, split)], seed=s.seed)
+    nlp.meta.update(
+        name=s.name,
+        version=s.version,
+        description="zxie: entities and relations from Chinese CPPCC and local-government reports",
+        spacy_version=f">={spacy.about.__version__},<3.9.0",
+    )
+    nlp.meta["zxie"] = {
+        "training_data_sha256": file_hash(s.gold),
+        "config_sha256": file_hash(s.config),
+        "training": info,
+        "trained_on": list(s.train_splits),
+        "scores": {split: {**evaluate_nlp(nlp, list(select(records, split))), "in_training": split in s.train_splits}
+                   for split in SPLITS},
+    }
+    if s.output.exists():
+        shutil.rmtree(s.output)
+    nlp.to_disk(s.output)
+    return s.output
