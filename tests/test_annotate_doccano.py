@@ -121,6 +121,13 @@ def test_server_is_loopback_only_with_a_private_password(doccano):
 
 
 # --- push --------------------------------------------------------------------------------
+def test_doccano_database_is_private(doccano):
+    home = doccano["state"] / "doccano"  # the state folder existed before start (mktemp)
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    db = home / "db.sqlite3"
+    assert db.exists() and stat.S_IMODE(db.stat().st_mode) == 0o600
+
+
 def test_push_pre_annotates_with_the_model_in_uncertainty_order(doccano, admin, tiny_model, gold_docs, tmp_path):
     from zxie.annotate.uncertainty import document_uncertainty
     from zxie.extract import Extractor

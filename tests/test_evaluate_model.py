@@ -115,16 +115,15 @@ def test_cli_evaluate_bad_input(tiny_data, tmp_path):
     bad.write_text('{"id": 1}\nnot json\n', encoding="utf-8")
     result = runner.invoke(app, ["evaluate", "--baseline", "jieba", str(bad)])
     assert result.exit_code == 1 and "bad.jsonl:2" in result.output
-    # a structurally broken gold document is named and left out; the others are still scored
+    # a gold document that cannot be scored stops the evaluation, named; it is never left out quietly
     records = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines()]
     broken = dict(records[-1], id="broken")
     broken["entities"] = [dict(broken["entities"][0], start_offset="x")]
     mixed = tmp_path / "mixed.jsonl"
     mixed.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in [*records, broken]), encoding="utf-8")
     result = runner.invoke(app, ["evaluate", "--baseline", "jieba", "--split", "all", "--json", "--samples", "0", str(mixed)])
-    assert result.exit_code == 0, result.output
-    assert "left out" in result.stderr and "broken" in result.stderr
-    assert json.loads(result.stdout)["documents"] == len(records)
+    assert result.exit_code == 1
+    assert "broken" in result.output and "cannot be scored" in result.output
 
 
 def test_train_curve_and_report_in_headless_chromium(tiny_model, tiny_data, tmp_path):

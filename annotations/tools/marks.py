@@ -25,9 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "pipeline"))
 
-from zxie.corpus.interchange import read_records, write_records  # noqa: E402
+from zxie.corpus.interchange import Record, read_records, write_records  # noqa: E402
 from zxie.corpus.marks import MarksError, compile_marks  # noqa: E402
 from zxie.corpus.render import render  # noqa: E402
+from zxie.corpus.validate import check_record  # noqa: E402
 
 SEEDS = Path(os.environ.get("ZXIE_SEEDS", ROOT.parent / "shared" / "seeds"))
 MARKS = ROOT / "annotations" / "marks"
@@ -103,6 +104,10 @@ def main(argv: list[str]) -> int:
             for line in render(rec["text"], rec["entities"], rec["relations"]):
                 print(line)
             print(f"# {len(rec['entities'])} entities, {len(rec['relations'])} relations", file=sys.stderr)
+            problems = list(check_record(Record(rec, path=args[0])))
+            for problem in problems:
+                print(f"problem: {problem}", file=sys.stderr)
+            return 1 if problems else 0
         elif cmd == "build":
             seeds = build_seeds()
             write_records(GOLD, seeds)

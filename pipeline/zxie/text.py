@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
+from importlib.resources import files
 
 TERMINALS = "。！？；!?;"
 CLOSERS = "”’」』）)》\"'*"
@@ -27,6 +29,12 @@ _END = re.compile(f"[{re.escape(TERMINALS)}][{re.escape(CLOSERS)}]*")
 _BREAK = re.compile(r"[ \t\u3000]*\n[\s\u3000]*")
 
 
+@cache
+def word_bigrams() -> frozenset[str]:
+    """Character bigrams that sit inside words (zxie/data/word_bigrams.txt, from segmented corpora)."""
+    return frozenset(files("zxie.data").joinpath("word_bigrams.txt").read_text(encoding="utf-8").split())
+
+
 def _is_complete_line(line: str, next_line: str) -> bool:
     """Does a line break after `line` end a sentence?"""
     line = line.strip(" \t\u3000")
@@ -39,6 +47,9 @@ def _is_complete_line(line: str, next_line: str) -> bool:
         return True  # a table row, a heading, or the next line opens a list item or heading
     if line[-1] in CONTINUING or _END.search(line):
         return False  # mid-clause, or a sentence began on this line and runs on
+    bigrams = word_bigrams()
+    if nxt and line[-1] + nxt[0] in bigrams and line[-2:] not in bigrams:
+        return False  # the break cuts a word (虹西社|区, 开展协|商) where the line does not end in one (会议|会议指出)
     if len(line) > HEADING_MAX_COMMA and ("," in line or "，" in line) or len(line) > HEADING_MAX:
         return False
     # A narrow newspaper column: lines of equal width that break mid-clause.

@@ -15,6 +15,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 
 
 def main(argv):
+    os.umask(0o077)  # the database, its journal and the media files: the owner's only
     import backend.cli as cli  # sets DOCCANO_HOME-based database and media paths, and sys.path
     import django
     from django.core import management

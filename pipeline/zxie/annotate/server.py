@@ -110,6 +110,10 @@ def start(port: int | None = None, root: Path | None = None, timeout: float = 24
     env = _doccano_env(root, creds)
     logs = {name: str(root / f"doccano-{name}.log") for name in ("init", "web", "task")}
 
+    # doccano's database holds every user's API token in plain text: only we may read it
+    home = root / "doccano"
+    home.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(home, 0o700)
     log("preparing doccano's database")
     with open(logs["init"], "w", encoding="utf-8") as out:
         init_env = dict(env, ZXIE_DOCCANO_ADMIN_USER=creds["username"], ZXIE_DOCCANO_ADMIN_PASSWORD=creds["password"])
@@ -117,6 +121,8 @@ def start(port: int | None = None, root: Path | None = None, timeout: float = 24
                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     if done.returncode != 0:
         raise AnnotateError(f"doccano's database setup failed; see {logs['init']}")
+    for db in home.glob("db.sqlite3*"):
+        os.chmod(db, 0o600)
 
     pids = {}
     for name, args in (("web", ["web", str(port)]), ("task", ["task"])):

@@ -9,7 +9,7 @@ import typer
 
 from zxie.corpus.interchange import FormatError, read_records
 from zxie.corpus.splits import select
-from zxie.corpus.validate import check_record
+from zxie.evaluation.gold import GoldError, select_gold
 
 
 def _fail(message: str) -> None:
@@ -33,7 +33,8 @@ def evaluate(
     pred: Path = typer.Option(None, "--pred", help="Score records written by `zxie extract` (or interchange records) instead of running a model.", exists=True, dir_okay=False),
     compare: tuple[Path, Path] = typer.Option(None, "--compare", help="Two models (directories) or record files, A B: side by side with a paired bootstrap p-value."),
     baseline: list[str] = typer.Option([], "--baseline", help="Add a baseline to the table: jieba or gazetteer (repeatable)."),
-    split: str = typer.Option("test", help="Which split of the gold to score: train, dev, test or all."),
+    split: str = typer.Option(None, help="Which split of the gold to score: train, dev, test or all (default: test where the gold has splits, else all of it)."),
+    strict: bool = typer.Option(False, "--strict", help="Refuse to score gold that has validation problems (default: report them and score the gold as given)."),
     as_json: bool = typer.Option(False, "--json", help="Print everything (scores, intervals, comparisons, errors) as JSON."),
     report: Path = typer.Option(None, "--report", help="Also write a self-contained HTML report here."),
     curve: Path = typer.Option(None, "--curve", help="A learning curve JSON from `zxie train-curve`, shown in the report."),
@@ -49,24 +50,22 @@ def evaluate(
     from zxie.evaluation.table import format_errors, format_table
     from zxie.extract import default_model
 
-    if split not in ("train", "dev", "test", "all"):
+    if split not in (None, "train", "dev", "test", "all"):
         _fail(f"--split must be train, dev, test or all, not {split!r}")
     for name in baseline:
         if name not in BASELINES:
             _fail(f"unknown baseline {name!r}: choose from {', '.join(BASELINES)}")
     try:
         records = [r for path in gold for r in read_records(path)]
-    except FormatError as err:
+        chosen = select_gold(records, split, strict=strict)
+    except (FormatError, GoldError) as err:
         _fail(str(err))
-    clean = []
-    for rec in records:  # a broken gold document (a bad split included) is reported and left out
-        problems = list(check_record(rec))
-        for problem in problems:
-            typer.echo(f"warning: gold document left out: {problem}", err=True)
-        if not problems:
-            clean.append(rec)
-    sections = list(select(clean, None if split == "all" else split))
-    train_sections = list(select(clean, "train")) if "gazetteer" in baseline else []
+    for problem in chosen.problems:
+        typer.echo(f"warning: {problem} (scored as given)", err=True)
+    for note in chosen.notes:
+        typer.echo(f"note: {note}", err=True)
+    split, sections = chosen.split, chosen.sections
+    train_sections = list(select(records, "train")) if "gazetteer" in baseline else []
     if not sections:
         _fail(f"no {split} documents in {', '.join(map(str, gold))}")
     systems = []
@@ -91,6 +90,7 @@ def evaluate(
         _fail(str(err))
     result = evaluate_systems(systems, sections, samples=samples, seed=seed, progress=True)
     result["split"] = split
+    result["gold_documents"] = chosen.documents
     result["gold"] = [str(p) for p in gold]
     if report is not None:
         from zxie.evaluation.report import write_report

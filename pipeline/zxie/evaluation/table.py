@@ -20,13 +20,14 @@ def label_f(s: dict, label: str, view: str = "strict") -> float:
 
 def score_rows(s: dict) -> list[tuple[str, str]]:
     """(row name, cell) for one system."""
-    rows = []
+    ner = s["ner"]
+    rows = [("NER F1 headline (strict, distinct)", _with_ci(s, ner["f"], "ner.distinct.f")),
+            ("NER P / R headline", f"{_num(ner['p'])} / {_num(ner['r'])}")]
     for view in VIEWS:
         v = s["ner_views"][view]
         for k, name in (("p", "P"), ("r", "R"), ("f", "F1")):
-            rows.append((f"NER {view:7} {name} micro", _with_ci(s, v["micro"][k], f"ner.{view}.{k}")))
+            rows.append((f"NER {view:7} {name} micro (nervaluate)", _with_ci(s, v["micro"][k], f"ner.{view}.{k}")))
         rows.append((f"NER {view:7} F1 macro", _with_ci(s, v["macro"]["f"], f"ner.{view}.macro_f")))
-    rows.append(("NER strict F1, distinct mentions", _num(s["ner"]["f"])))
     for view in VIEWS:
         c = s["ner_views"][view]["counts"]
         rows.append((f"NER {view:7} COR/INC/PAR/MIS/SPU", "/".join(str(c[k]) for k in CATEGORIES)))
@@ -59,7 +60,10 @@ def format_table(result: dict, title: str = "") -> str:
     b = systems[0].get("bootstrap", {})
     intervals = (f"[95 % CI: bootstrap over documents, {b.get('samples')} samples, seed {b.get('seed')}]" if b.get("samples")
                  else "(no intervals: --samples 0)")
-    lines.append(f"documents: {result['documents']}   {intervals}")
+    scored = result.get("gold_documents", result["documents"])
+    lines.append(f"gold documents scored: {scored} (in {result['documents']} sections)   {intervals}")
+    lines.append("headline: NER strict F1 over distinct mentions (as zxie train reports); the nervaluate rows count a "
+                 "gold mention once per prediction that matches it")
     lines.append("".ljust(first) + "".join(s["system"].rjust(w) for s, w in zip(systems, widths)))
     for n in names:
         lines.append(n.ljust(first) + "".join(c[n].rjust(w) for c, w in zip(columns, widths)))
