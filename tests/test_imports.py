@@ -73,3 +73,15 @@ def test_no_import_cycles_in_the_package():
     graph = import_graph()
     assert "zxie.extract" in graph and graph["zxie.extract"]
     assert cycles(graph) == []
+
+
+def test_shipped_model_loads_by_registry_names_only():
+    import spacy
+
+    from zxie.extract import DEFAULT_MODEL
+
+    config = (DEFAULT_MODEL / "config.cfg").read_text(encoding="utf-8")
+    assert "pipeline." not in config and "zxie." in config  # registry names, no module paths
+    nlp = zxie.load()
+    assert isinstance(nlp, spacy.Language) and nlp.pipe_names == spacy.load(DEFAULT_MODEL).pipe_names
+    assert any(e.label_ == "PERSON" for e in nlp("区委书记刘浩在崇川区调研。").ents)

@@ -77,8 +77,8 @@ def build_composed() -> list[dict]:
         doc_id = path.stem
         rec = compile_doc(doc_id, [path])
         meta = json.loads((COMPOSED / "meta" / f"{doc_id}.json").read_text(encoding="utf-8"))
-        # the split assignment (meta.sections) is kept from the previous build
-        kept = {k: v for k, v in old.get(doc_id, {}).items() if k in ("sections", "split_seed")}
+        # the split assignment (zxie annotations split --group-by region) is kept from the previous build
+        kept = {k: v for k, v in old.get(doc_id, {}).items() if k in ("split", "sections", "split_seed")}
         rec["meta"] = {**meta, **kept, "source": f"composed/texts/{doc_id}.txt"}
         records.append(rec)
     return records

@@ -68,11 +68,12 @@ def split(
     dev: float = typer.Option(0.2, help="Share of entity mentions for dev."),
     test: float = typer.Option(0.2, help="Share of entity mentions for test."),
     section_chars: int = typer.Option(800, help="Minimum size of a section, in characters."),
+    group_by: str = typer.Option(None, "--group-by", help="Assign whole documents, all documents with the same meta value (e.g. region) to one split (stored as meta.split)."),
 ) -> None:
-    """Assign document sections to train/dev/test reproducibly (stored as meta.sections)."""
+    """Assign document sections (or, with --group-by, whole documents) to train/dev/test reproducibly (stored as meta.sections or meta.split)."""
     records = _load([file])
     try:
-        summary = assign_splits(records, seed, dev, test, section_chars)
+        summary = assign_splits(records, seed, dev, test, section_chars, group_by)
     except SplitError as err:
         typer.echo(f"error: {file}: {err}", err=True)
         raise typer.Exit(1) from None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from zxie.corpus.interchange import FormatError, read_records
+from zxie.corpus.interchange import GOLD_FILES, FormatError, read_records
 from zxie.corpus.splits import select
 from zxie.evaluation.gold import GoldError, select_gold
 
@@ -115,7 +115,7 @@ def evaluate(
 
 def train_curve(
     output: Path = typer.Option(..., "-o", "--output", help="Directory for curve.json and curve.png (and the models with --keep-models)."),
-    gold: Path = typer.Option(Path("annotations/gold.jsonl"), help="Gold corpus with its split.", exists=True, dir_okay=False),
+    gold: list[Path] = typer.Option(list(GOLD_FILES), help="Gold corpus files with their splits (repeatable).", exists=True, dir_okay=False),
     datasets: Path = typer.Option(Path("../shared/datasets"), help="Public corpora (cws/, ner/) as for zxie train."),
     config: Path = typer.Option(Path("configs/ner.cfg"), help="spaCy config of the NER."),
     segmenter: Path = typer.Option(None, help="Reuse this segmentation model (much faster) instead of training one per point."),

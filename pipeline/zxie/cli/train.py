@@ -8,12 +8,13 @@ from pathlib import Path
 import typer
 
 from zxie.cli._util import config_overrides
+from zxie.corpus.interchange import GOLD_FILES
 from zxie.training.train import TrainSettings, build_segmenter, train_pipeline
 
 
 def train(
     output: Path = typer.Option(Path("models/zxie-default"), "-o", "--output", help="Model directory to write (replaced if it exists)."),
-    gold: Path = typer.Option(Path("annotations/gold.jsonl"), help="Gold corpus with its split."),
+    gold: list[Path] = typer.Option(list(GOLD_FILES), help="Gold corpus files with their splits (repeatable; default: the seeds' and the composed articles')."),
     datasets: Path = typer.Option(Path("../shared/datasets"), help="Public corpora (cws/, ner/)."),
     config: Path = typer.Option(Path("configs/ner.cfg"), help="spaCy config of the NER."),
     segmenter: Path = typer.Option(None, help="Reuse this segmentation model instead of training one (only used when the config has tokenizer words = true)."),
@@ -43,7 +44,7 @@ def train(
 
 def train_segmenter(
     output: Path = typer.Option(..., "-o", "--output", help="Directory for the segmentation model."),
-    gold: Path = typer.Option(Path("annotations/gold.jsonl"), help="Gold corpus (its train split is used)."),
+    gold: list[Path] = typer.Option(list(GOLD_FILES), help="Gold corpus files (their train split is used; repeatable)."),
     datasets: Path = typer.Option(Path("../shared/datasets"), help="Public corpora (cws/)."),
     iterations: int = typer.Option(10, help="Training iterations of each pass."),
 ) -> None:
@@ -55,7 +56,7 @@ def train_segmenter(
 def pretrain(
     output: Path = typer.Option(..., "-o", "--output", help="Directory for the pretrained weights (model-last.bin)."),
     segmenter: Path = typer.Option(..., help="Segmentation model (as for zxie train)."),
-    gold: Path = typer.Option(Path("annotations/gold.jsonl"), help="Gold corpus (only its train split's text is used)."),
+    gold: list[Path] = typer.Option(list(GOLD_FILES), help="Gold corpus files (only their train split's text is used; repeatable)."),
     datasets: Path = typer.Option(Path("../shared/datasets"), help="Public corpora (raw text)."),
     config: Path = typer.Option(Path("configs/ner.cfg"), help="spaCy config with a [pretraining] block."),
     epochs: int = typer.Option(None, help="Override [pretraining] max_epochs."),

@@ -80,3 +80,20 @@ def write_records(path: str | Path, records: Iterable[dict]) -> int:
             fh.write(dumps(data) + "\n")
             n += 1
     return n
+
+
+# The project's gold corpus: the seed reports and the articles composed for it (annotations/README.md).
+GOLD_FILES = (Path("annotations/gold.jsonl"), Path("annotations/composed.jsonl"))
+
+
+def read_corpus(paths: str | Path | Iterable[str | Path]) -> list[Record]:
+    """The records of one gold file or of several, in order; duplicate ids across files are an error."""
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    records, seen = [], {}
+    for path in paths:
+        for rec in read_records(path):
+            if rec.id in seen:
+                raise FormatError(rec.path, rec.line, f"document id {rec.id!r} already in {seen[rec.id]}")
+            seen[rec.id] = rec.where()
+            records.append(rec)
+    return records

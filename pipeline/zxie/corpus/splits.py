@@ -89,19 +89,29 @@ def paragraph_sections(rec: Record, min_chars: int) -> list[tuple[int, int]]:
     return list(zip(cuts, cuts[1:] + [len(text)]))
 
 
-def assign_splits(records: list[Record], seed: int, dev: float, test: float, min_chars: int) -> dict:
+def assign_splits(records: list[Record], seed: int, dev: float, test: float, min_chars: int,
+                  group_by: str | None = None) -> dict:
     """Assign paragraph sections to splits: dev and test get about `dev`/`test` of the entity
     mentions each, and every entity label present in the corpus appears in each of them that is
-    not empty by request.
+    not empty by request. With `group_by` (a meta key, e.g. "region"), whole documents are assigned
+    instead, all documents of one group to the same split, so no group of dev or test is in train.
 
-    Deterministic for a seed: sections are shuffled with it and filled greedily; when a label is
-    missing from dev or test, the next seed is tried. Writes `meta.sections` and `meta.split_seed`.
-    Returns a summary.
+    Deterministic for a seed: pieces are shuffled with it and filled greedily; when a label is
+    missing from dev or test, the next seed is tried. Writes `meta.sections` (or `meta.split` for
+    whole documents) and `meta.split_seed`. Returns a summary.
     """
     labels = {e["label"] for r in records for e in r.entities}
-    pieces = [(r, a, b, Counter(e["label"] for e in r.entities if a <= e["start_offset"] < b))
-              for r in records for a, b in paragraph_sections(r, min_chars)]
-    total = sum(sum(c.values()) for *_, c in pieces)
+    if group_by is None:
+        pieces = [[(r, a, b)] for r in records for a, b in paragraph_sections(r, min_chars)]
+    else:
+        groups: dict[str, list] = {}
+        for r in records:
+            if not r.meta.get(group_by):
+                raise SplitError(f"{r.id}: no meta.{group_by} to group by")
+            groups.setdefault(str(r.meta[group_by]), []).append((r, 0, len(r.text)))
+        pieces = [groups[k] for k in sorted(groups)]
+    counts = [Counter(e["label"] for r, a, b in piece for e in r.entities if a <= e["start_offset"] < b) for piece in pieces]
+    total = sum(sum(c.values()) for c in counts)
     for attempt in range(seed, seed + 1000):
         order = list(range(len(pieces)))
         random.Random(attempt).shuffle(order)
@@ -109,18 +119,21 @@ def assign_splits(records: list[Record], seed: int, dev: float, test: float, min
         got = {name: Counter() for name in SPLITS}
         chosen = {}
         for i in order:
-            counts = pieces[i][3]
-            name = next((s for s in ("test", "dev") if sum(got[s].values()) + sum(counts.values()) / 2 <= goal[s]), "train")
+            name = next((s for s in ("test", "dev") if sum(got[s].values()) + sum(counts[i].values()) / 2 <= goal[s]), "train")
             chosen[i] = name
-            got[name].update(counts)
+            got[name].update(counts[i])
         if all(labels <= set(got[s]) for s in ("dev", "test") if goal[s] > 0):
             break
     else:
         raise SplitError("no seed within 1000 tries puts every label in dev and test")
     for rec in records:
-        mine = sorted((a, b, chosen[i]) for i, (r, a, b, _) in enumerate(pieces) if r is rec)
+        mine = sorted((a, b, chosen[i]) for i, piece in enumerate(pieces) for r, a, b in piece if r is rec)
         rec.meta.pop("split", None)
-        rec.meta["sections"] = [{"start": a, "end": b, "split": s} for a, b, s in mine]
+        rec.meta.pop("sections", None)
+        if group_by is None:
+            rec.meta["sections"] = [{"start": a, "end": b, "split": s} for a, b, s in mine]
+        else:
+            rec.meta["split"] = mine[0][2]
         rec.meta["split_seed"] = attempt
     return {"seed": attempt, "mentions": {s: sum(got[s].values()) for s in SPLITS}, "labels": got}
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from spacy.tokens import Doc, DocBin
 
-from zxie.corpus.interchange import read_records
+from zxie.corpus.interchange import read_corpus
 from zxie.corpus.splits import SPLITS, select
 from zxie.text import sentence_spans
 
@@ -50,7 +50,7 @@ def gold_docbins(nlp, gold_path: str | Path, out_dir: str | Path, per_sentence: 
     """Write train/dev/test .spacy files for the gold corpus; returns the number of Docs per split."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    records = list(read_records(gold_path))
+    records = read_corpus(gold_path)
     counts = {}
     for split in SPLITS:
         sections = list(select(records, split))

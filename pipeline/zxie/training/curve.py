@@ -17,7 +17,7 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
-from zxie.corpus.interchange import read_records, write_records
+from zxie.corpus.interchange import read_corpus, write_records
 from zxie.corpus.splits import select
 
 FRACTIONS = (0.25, 0.5, 0.75, 1.0)
@@ -26,12 +26,12 @@ FRACTIONS = (0.25, 0.5, 0.75, 1.0)
 def train_sentences(gold: Path) -> list[dict]:
     from zxie.training.convert import sentence_sections
 
-    return list(sentence_sections(select(list(read_records(gold)), "train")))
+    return list(sentence_sections(select(read_corpus(gold), "train")))
 
 
 def subset_gold(gold: Path, fraction: float, seed: int, out: Path) -> dict:
     """Write a gold file whose train split is `fraction` of the training sentences; returns counts."""
-    records = list(read_records(gold))
+    records = read_corpus(gold)
     sentences = train_sentences(gold)
     order = list(range(len(sentences)))
     random.Random(seed).shuffle(order)
@@ -58,7 +58,7 @@ def learning_curve(settings, out_dir: Path, fractions=FRACTIONS, samples: int = 
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    dev = list(select(list(read_records(settings.gold)), "dev"))
+    dev = list(select(read_corpus(settings.gold), "dev"))
     if not dev:
         raise ValueError(f"{settings.gold} has no dev split to score the learning curve on")
     points = []

@@ -28,7 +28,7 @@ from spacy.tokens import DocBin
 from spacy.util import load_config
 
 from zxie import __version__
-from zxie.corpus.interchange import read_records
+from zxie.corpus.interchange import GOLD_FILES, read_corpus
 from zxie.corpus.splits import SPLITS, select
 from zxie.segmentation import Segmenter, gold_lines, read_cws, train_segmenter
 
@@ -36,7 +36,7 @@ from zxie.segmentation import Segmenter, gold_lines, read_cws, train_segmenter
 @dataclass
 class TrainSettings:
     output: Path
-    gold: Path = Path("annotations/gold.jsonl")
+    gold: Path | tuple[Path, ...] = GOLD_FILES  # one gold file or several
     datasets: Path = Path("../shared/datasets")
     config: Path = Path("configs/ner.cfg")
     segmenter: Path | None = None  # an existing segmentation model; trained when None
@@ -56,6 +56,10 @@ class TrainSettings:
     overrides: dict = field(default_factory=dict)
 
 
+def _paths(gold: Path | tuple[Path, ...]) -> list[Path]:
+    return [gold] if isinstance(gold, (str, Path)) else list(gold)
+
+
 def file_hash(*paths: Path) -> str:
     digest = hashlib.sha256()
     for path in paths:
@@ -70,7 +74,7 @@ def build_segmenter(gold: Path, datasets: Path, out_dir: Path, iterations: int, 
     log(f"segmenter: {len(cws)} CWS lines, first pass")
     first = out_dir.parent / (out_dir.name + ".cws-only")
     train_segmenter(cws, first, iterations=iterations)
-    train_sections = list(select(list(read_records(gold)), "train"))
+    train_sections = list(select(read_corpus(gold), "train"))
     extra = list(gold_lines(train_sections, Segmenter(first)))
     log(f"segmenter: + {len(extra)} gold train sentences cut at entity boundaries, second pass")
     info = train_segmenter(cws + extra, out_dir, iterations=iterations)
@@ -87,7 +91,7 @@ def raw_texts(gold: Path, datasets: Path) -> list[str]:
     with open(datasets / "ner" / "cluener_train.jsonl", encoding="utf-8") as fh:
         texts += [json.loads(line)["text"] for line in fh]
     texts += [text for text, _ in msra_sentences(datasets / "ner" / "msra_dev.bio")]
-    texts += [sec["text"] for sec in select(list(read_records(gold)), "train")]
+    texts += [sec["text"] for sec in select(read_corpus(gold), "train")]
     return texts
 
 
@@ -175,7 +179,7 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
         overrides["components.tok2vec.model.embed.include_static_vectors"] = True
         log(f"character vectors: {len(keys)} characters × {vectors.shape[1]}")
     held_out_selection = "dev" not in s.train_splits
-    records = list(read_records(s.gold))
+    records = read_corpus(s.gold)
     write_training_set = training_set_writer(nlp, s, corpus, records, log)
     members = []
     for k in range(s.members):
@@ -197,7 +201,8 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
         spacy_version=f">={spacy.about.__version__},<3.9.0",
     )
     nlp.meta["zxie"] = {
-        "training_data_sha256": file_hash(s.gold),
+        "training_data": [str(g) for g in _paths(s.gold)],
+        "training_data_sha256": file_hash(*_paths(s.gold)),
         "config_sha256": file_hash(s.config),
         "training": info,
         "trained_on": list(s.train_splits),
