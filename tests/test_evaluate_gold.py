@@ -53,6 +53,22 @@ def test_a_break_inside_a_name_does_not_end_the_sentence():
         assert len(sentence_spans(text)) == 1, text
 
 
+def test_layout_cases_the_composed_articles_met():
+    # a headline above a subtitle of the same width is two lines, not a newspaper column
+    text = "区政协召开十四届五次常委会议强调\n聚焦民生实事推动协商成果落地见效\n\n3月5日上午，区政协召开会议。"
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "区政协召开十四届五次常委会议强调", "聚焦民生实事推动协商成果落地见效", "3月5日上午，区政协召开会议。"]
+    column = "街道党工委书记王明在协商会上说今年\n要把加装电梯的事情办好办实让居民\n满意，他还要求各社区抓好落实工作。"
+    assert len(sentence_spans(column)) == 1
+    # a half-width quote after 。 closes only an open quote
+    assert [t for a, b in sentence_spans('会议强调。"下一步要抓落实，"他说。') for t in ['会议强调。"下一步要抓落实，"他说。'[a:b]]] == [
+        "会议强调。", '"下一步要抓落实，"他说。']
+    assert len(sentence_spans('他说："好。"')) == 1
+    # a table row broken inside a word
+    row = "三季\n度\t委员履职培训\t办公室"
+    assert len(sentence_spans(row)) == 1
+
+
 def test_gold_relation_across_a_damaged_break_is_scored(tmp_path):
     gold = write(tmp_path, "gold.jsonl", [damaged_record()])
     chosen = select_gold(list(read_records(gold)))

@@ -35,25 +35,27 @@ def word_bigrams() -> frozenset[str]:
     return frozenset(files("zxie.data").joinpath("word_bigrams.txt").read_text(encoding="utf-8").split())
 
 
-def _is_complete_line(line: str, next_line: str) -> bool:
-    """Does a line break after `line` end a sentence?"""
+def _is_complete_line(line: str, next_line: str, in_column: bool = False) -> bool:
+    """Does a line break after `line` end a sentence? `in_column`: the line is one of three or more
+    lines of equal width with no blank line between them (a narrow newspaper column)."""
     line = line.strip(" \t\u3000")
     if not line:
         return True
     if _END.search(line[-3:]) and line.rstrip(CLOSERS)[-1:] in TERMINALS:
         return True
     nxt = next_line.strip(" \t\u3000")
+    bigrams = word_bigrams()
+    if nxt and line[-1] + nxt[0] in bigrams and line[-2:] not in bigrams:
+        return False  # the break cuts a word (虹西社|区, 三季|度 in a table row) where the line does not end in one (会议|会议指出)
     if "\t" in line or line[0] == "#" or nxt[:1] in ITEM_MARKS:
         return True  # a table row, a heading, or the next line opens a list item or heading
     if line[-1] in CONTINUING or _END.search(line):
         return False  # mid-clause, or a sentence began on this line and runs on
-    bigrams = word_bigrams()
-    if nxt and line[-1] + nxt[0] in bigrams and line[-2:] not in bigrams:
-        return False  # the break cuts a word (虹西社|区, 开展协|商) where the line does not end in one (会议|会议指出)
     if len(line) > HEADING_MAX_COMMA and ("," in line or "，" in line) or len(line) > HEADING_MAX:
         return False
-    # A narrow newspaper column: lines of equal width that break mid-clause.
-    if len(line) >= COLUMN_MIN and abs(len(nxt) - len(line)) <= 2:
+    # A narrow newspaper column breaks mid-clause; two lines of one width (a headline above its
+    # subtitle) are not a column.
+    if in_column and len(line) >= COLUMN_MIN:
         return False
     return True
 
@@ -68,13 +70,25 @@ def squeeze(text: str, start: int = 0, end: int | None = None) -> tuple[str, lis
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Split `text` into sentence spans (start, end), trimmed of surrounding whitespace."""
     cuts: set[int] = {0, len(text)}
+    last = 0
     for m in _END.finditer(text):
-        cuts.add(m.end())
+        end = m.end()
+        # a half-width quote after the terminal closes a quote only if one is open: 。"下一句…" opens
+        while text[end - 1] in "\"'" and text.count(text[end - 1], last, m.start()) % 2 == 0:
+            end -= 1
+        cuts.add(end)
+        last = end
     breaks = list(_BREAK.finditer(text))
+    # the lines between breaks: line i ends at break i
+    starts = [0] + [m.end() for m in breaks]
+    ends = [m.start() for m in breaks] + [len(text)]
+    lines = [text[a:b] for a, b in zip(starts, ends)]
+    width = [len(line.strip(" \t\u3000")) for line in lines]
+    # pair i: lines i and i + 1 of equal width, with a single line break between them
+    pair = [m.group().count("\n") == 1 and abs(width[i] - width[i + 1]) <= 2 for i, m in enumerate(breaks)]
     for i, m in enumerate(breaks):
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        nxt_end = breaks[i + 1].start() if i + 1 < len(breaks) else len(text)
-        if _is_complete_line(text[line_start : m.start()], text[m.end() : nxt_end]):
+        in_column = pair[i] and ((i > 0 and pair[i - 1]) or (i + 1 < len(pair) and pair[i + 1]))
+        if _is_complete_line(lines[i], lines[i + 1], in_column):
             cuts.add(m.start())
     spans = []
     bounds = sorted(cuts)
