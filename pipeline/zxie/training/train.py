@@ -56,6 +56,13 @@ class TrainSettings:
     overrides: dict = field(default_factory=dict)
 
 
+def _plain(value):
+    """A setting as JSON can hold it: paths as strings, also inside lists."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return str(value) if isinstance(value, Path) else value
+
+
 def _paths(gold: Path | tuple[Path, ...]) -> list[Path]:
     return [gold] if isinstance(gold, (str, Path)) else list(gold)
 
@@ -153,7 +160,7 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
 
     work = s.output.parent / (s.output.name + ".work")
     work.mkdir(parents=True, exist_ok=True)
-    info: dict = {"settings": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(s).items()}}
+    info: dict = {"settings": {k: _plain(v) for k, v in asdict(s).items()}}
 
     tokenizer_cfg = load_config(s.config, overrides={k: v for k, v in s.overrides.items() if k.startswith("nlp.")})["nlp"]["tokenizer"]
     words = tokenizer_cfg.get("words", True)  # does the NER read word features (needs a segmenter)?
