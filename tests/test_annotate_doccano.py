@@ -394,7 +394,7 @@ def test_missing_project(doccano, tmp_path):
 
 def test_label_set_not_the_schema(doccano, admin, tmp_path, gold_docs):
     project = admin.create_project("foreign-labels", "labels that are not zxie's")
-    admin.post(f"projects/{project['id']}/span-types", {"text": "FOO", "background_color": "#123456", "text_color": "#ffffff"})
+    admin.create_span_type(project["id"], {"text": "FOO", "background_color": "#123456", "text_color": "#ffffff"})
     write_records(tmp_path / "d.jsonl", [{"id": "x", "text": gold_docs[0]["text"]}])
     line = _one_line_error(_cli("annotate", "push", "--project", "foreign-labels", "--pre-annotate", "none", str(tmp_path / "d.jsonl")))
     assert "do not match the schema" in line and "FOO" in line

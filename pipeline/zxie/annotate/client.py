@@ -1,35 +1,42 @@
-"""A small doccano REST client (requests, token authentication) with one-line errors.
-
-Only what the annotation loop needs: projects, label types, examples, spans, relations,
-example states (the "done" mark), users and members. Cookies are dropped after login: doccano
-enforces CSRF on session-authenticated writes, while token-authenticated ones need none.
+"""The doccano client of the annotation loop: doccano-client (its `beta` API, which needs no
+pydantic) for what it covers — login, projects, label types, examples, spans, relations — and
+direct REST calls on its session for what it lacks: an example's `score` (the order doccano shows
+examples in), example states (the "done" mark), members, deleting an example. Every failure is one
+line: ServerDown, AuthFailed, ProjectMissing or AnnotateError.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import requests
+from doccano_client.beta import DoccanoClient
+from doccano_client.beta.models.projects import Project, ProjectTypes
+from doccano_client.beta.models.relation import Relation
+from doccano_client.beta.models.relation_type import RelationType
+from doccano_client.beta.models.span import Span
+from doccano_client.beta.models.span_type import SpanType
+
+SEQUENCE_LABELING = ProjectTypes.SEQUENCE_LABELING
 
 from zxie.annotate import state as st
 from zxie.annotate.errors import AnnotateError, AuthFailed, ProjectMissing, ServerDown
-
-SEQUENCE_LABELING = "SequenceLabeling"
 
 
 class Doccano:
     def __init__(self, url: str, username: str, password: str, timeout: float = 30):
         self.url, self.username, self.timeout = url.rstrip("/"), username, timeout
-        self.http = requests.Session()
+        self.client = DoccanoClient(self.url)
         try:
-            resp = self.http.post(f"{self.url}/v1/auth/login/", json={"username": username, "password": password},
-                                  timeout=timeout)
-        except requests.RequestException:
+            self.client.login(username, password)
+        except requests.HTTPError as err:
+            code = err.response.status_code if err.response is not None else None
+            if code in (400, 401, 403):
+                raise AuthFailed(f"doccano at {self.url} rejected the credentials of user {username!r}") from None
+            raise ServerDown(f"doccano at {self.url} answered login with HTTP {code}; is it a doccano server?") from None
+        except (requests.RequestException, ValueError):
             raise ServerDown(f"doccano is not reachable at {self.url} (start it with `zxie annotate server start`)") from None
-        if resp.status_code in (400, 401, 403):
-            raise AuthFailed(f"doccano at {self.url} rejected the credentials of user {username!r}")
-        if resp.status_code != 200 or "key" not in _json(resp):
-            raise ServerDown(f"doccano at {self.url} answered login with HTTP {resp.status_code}; is it a doccano server?")
-        self.http.cookies.clear()
-        self.http.headers["Authorization"] = f"Token {resp.json()['key']}"
+        self.http = self.client.client_session
 
     @classmethod
     def from_env(cls) -> Doccano:
@@ -37,7 +44,18 @@ class Doccano:
         return cls(*st.credentials())
 
     # --- plumbing -----------------------------------------------------------------------
+    def _call(self, what: str, fn, *args):
+        """Run a doccano-client call with one-line errors."""
+        try:
+            return fn(*args)
+        except requests.HTTPError as err:
+            code = err.response.status_code if err.response is not None else "?"
+            raise AnnotateError(f"doccano {what}: HTTP {code}: {str(err)[:200]}") from None
+        except requests.RequestException:
+            raise ServerDown(f"doccano stopped answering at {self.url}") from None
+
     def request(self, method: str, path: str, ok=(200, 201, 204), **kw):
+        """A REST call on the logged-in session, for what doccano-client does not cover."""
         try:
             resp = self.http.request(method, f"{self.url}/v1/{path}", timeout=self.timeout, **kw)
         except requests.RequestException:
@@ -65,10 +83,16 @@ class Doccano:
                 return
             params["offset"] += params["limit"]
 
+    def _project(self, pid: int):
+        return self._call("project", self.client.projects.get, pid)
+
     # --- projects -----------------------------------------------------------------------
     def find_project(self, name: str) -> dict | None:
-        matches = [p for p in self.pages("projects") if p["name"] == name]
-        return min(matches, key=lambda p: p["id"]) if matches else None
+        matches = [p for p in self._call("projects", lambda: list(self.client.projects.all())) if p.project.name == name]
+        if not matches:
+            return None
+        found = min(matches, key=lambda p: p.id)
+        return {"id": found.id, **asdict(found.project)}
 
     def project(self, name: str) -> dict:
         found = self.find_project(name)
@@ -77,54 +101,70 @@ class Doccano:
         return found
 
     def create_project(self, name: str, description: str, guideline: str = "") -> dict:
-        return self.post("projects", {
-            "name": name, "description": description, "guideline": guideline,
-            "project_type": SEQUENCE_LABELING, "resourcetype": "SequenceLabelingProject",
-            "use_relation": True, "allow_overlapping": False, "grapheme_mode": False,
-            "collaborative_annotation": True, "random_order": False,
-        })
+        spec = Project(name=name, description=description, project_type=ProjectTypes.SEQUENCE_LABELING,
+                       guideline=guideline, use_relation=True, allow_overlapping=False, grapheme_mode=False,
+                       collaborative_annotation=True, random_order=False)
+        made = self._call("create project", self.client.projects.create, spec)
+        return {"id": made.id, **asdict(made.project)}
 
     # --- label types --------------------------------------------------------------------
     def span_types(self, pid: int) -> list[dict]:
-        return self.get(f"projects/{pid}/span-types")
+        return [{"id": t.id, **asdict(t.span_type)} for t in self._call("span types", lambda: list(self._project(pid).span_types.all()))]
 
     def relation_types(self, pid: int) -> list[dict]:
-        return self.get(f"projects/{pid}/relation-types")
+        return [{"id": t.id, **asdict(t.relation_type)}
+                for t in self._call("relation types", lambda: list(self._project(pid).relation_types.all()))]
+
+    def create_span_type(self, pid: int, spec: dict) -> dict:
+        made = self._call("create span type", self._project(pid).span_types.create, SpanType(**spec))
+        return {"id": made.id, **spec}
+
+    def create_relation_type(self, pid: int, spec: dict) -> dict:
+        made = self._call("create relation type", self._project(pid).relation_types.create, RelationType(**spec))
+        return {"id": made.id, **spec}
 
     # --- examples and annotations -------------------------------------------------------
     def examples(self, pid: int, confirmed: bool | None = None):
+        # doccano-client's listing drops the examples' meta, which carries our document ids
         params = {} if confirmed is None else {"confirmed": str(confirmed)}
         return self.pages(f"projects/{pid}/examples", **params)
 
     def create_example(self, pid: int, text: str, meta: dict, score: float | None = None) -> dict:
+        # doccano-client's create sends text and meta only; the score orders the examples
         payload = {"text": text, "meta": meta}
         if score is not None:
-            payload["score"] = score  # the order doccano shows examples in
-        return self.post(f"projects/{pid}/examples", payload)
+            payload["score"] = score
+        return self.request("POST", f"projects/{pid}/examples", json=payload)
+
+    def _example(self, pid: int, eid: int):
+        return self._call("example", self._project(pid).examples.get, eid)
 
     def spans(self, pid: int, eid: int) -> list[dict]:
-        return self.get(f"projects/{pid}/examples/{eid}/spans")
+        return [{"id": s.id, **asdict(s.span)} for s in self._call("spans", lambda: list(self._example(pid, eid).spans.all()))]
 
     def relations(self, pid: int, eid: int) -> list[dict]:
-        return self.get(f"projects/{pid}/examples/{eid}/relations")
+        return [{"id": r.id, **asdict(r.relation)}
+                for r in self._call("relations", lambda: list(self._example(pid, eid).relations.all()))]
 
     def add_span(self, pid: int, eid: int, label_id: int, start: int, end: int) -> dict:
-        return self.post(f"projects/{pid}/examples/{eid}/spans",
-                         {"label": label_id, "start_offset": start, "end_offset": end, "example": eid})
+        made = self._call("add span", self._example(pid, eid).spans.create, Span(label_id, 1.0, start, end))
+        return {"id": made.id, "label": label_id, "start_offset": start, "end_offset": end}
 
     def add_relation(self, pid: int, eid: int, type_id: int, from_span: int, to_span: int,
                      prob: float | None = None) -> dict:
-        data = {"type": type_id, "from_id": from_span, "to_id": to_span, "example": eid}
-        if prob is not None:
-            data["prob"] = prob
-        return self.post(f"projects/{pid}/examples/{eid}/relations", data)
+        made = self._call("add relation", self._example(pid, eid).relations.create,
+                          Relation(type_id, 1.0 if prob is None else prob, from_span, to_span))
+        return {"id": made.id, "type": type_id, "from_id": from_span, "to_id": to_span}
+
+    def delete_example(self, pid: int, eid: int) -> None:
+        self.request("DELETE", f"projects/{pid}/examples/{eid}")
 
     def states(self, pid: int, eid: int) -> list[dict]:
         return list(self.pages(f"projects/{pid}/examples/{eid}/states"))
 
     def toggle_done(self, pid: int, eid: int) -> None:
         """Mark an example done, or not done if it was (doccano's checkmark toggles)."""
-        self.post(f"projects/{pid}/examples/{eid}/states", {})
+        self.request("POST", f"projects/{pid}/examples/{eid}/states", json={})
 
     # --- users --------------------------------------------------------------------------
     def members(self, pid: int) -> list[dict]:

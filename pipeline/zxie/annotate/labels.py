@@ -63,9 +63,9 @@ def project_labels(client: Doccano, project: dict, create: bool = False) -> tupl
     pid, schema = project["id"], load_schema()
     spans, rels = client.span_types(pid), client.relation_types(pid)
     if create and not spans:
-        spans = [client.post(f"projects/{pid}/span-types", spec) for spec in span_type_specs()]
+        spans = [client.create_span_type(pid, spec) for spec in span_type_specs()]
     if create and not rels:
-        rels = [client.post(f"projects/{pid}/relation-types", spec) for spec in relation_type_specs()]
+        rels = [client.create_relation_type(pid, spec) for spec in relation_type_specs()]
     _check("span types", project["name"], {s["text"] for s in spans}, set(schema.entity_labels))
     _check("relation types", project["name"], {r["text"] for r in rels}, set(schema.relation_types))
     return {s["text"]: s["id"] for s in spans}, {r["text"]: r["id"] for r in rels}

@@ -119,7 +119,7 @@ def upload(client: Doccano, pid: int, prep: Prepared, span_ids: dict[str, int], 
             client.add_relation(pid, example["id"], rel_ids[rel["type"]], span_of[rel["from_id"]], span_of[rel["to_id"]],
                                 rel.get("score"))
     except Exception:
-        client.request("DELETE", f"projects/{pid}/examples/{example['id']}")
+        client.delete_example(pid, example["id"])
         raise
     return example
 
