@@ -13,6 +13,10 @@
    tagger ensemble (pipeline/zxie/training/ensemble.py);
 5. the relation classifier fitted on the gold train split, and the norm component;
 6. a model directory whose meta records the training-data hash and the scores per split.
+
+With `lexicon = true` in the config's tokenizer, the lexicon of its `lexicon_sources` is built first
+(pipeline/zxie/training/lexicon.py) and handed to the tokenizer (`paths.lexicon`); it is saved in
+the model directory, and the meta records its sources, sizes and input hashes.
 """
 
 from __future__ import annotations
@@ -164,6 +168,15 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
 
     tokenizer_cfg = load_config(s.config, overrides={k: v for k, v in s.overrides.items() if k.startswith("nlp.")})["nlp"]["tokenizer"]
     words = tokenizer_cfg.get("words", True)  # does the NER read word features (needs a segmenter)?
+    lexicon_path = None
+    if tokenizer_cfg.get("lexicon"):  # lexicon features (pipeline/zxie/training/lexicon.py), built from scratch
+        from zxie.tokenizer import LEXICON_SOURCES
+        from zxie.training.lexicon import build_lexicon
+
+        train_records = [x for split in s.train_splits for x in select(read_corpus(s.gold), split)]
+        lexicon, info["lexicon"] = build_lexicon(s.datasets, train_records, tokenizer_cfg.get("lexicon_sources", LEXICON_SOURCES), log)
+        lexicon_path = work / "lexicon.msgpack.gz"
+        lexicon_path.write_bytes(lexicon.to_bytes())
     segmenter = s.segmenter if words else None
     if words and segmenter is None:
         segmenter = work / "segmenter"
@@ -177,6 +190,7 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
     overrides = {
         "paths.dev": str(corpus / "dev.spacy"),
         "paths.segmenter": str(segmenter) if segmenter else None,
+        **({"paths.lexicon": str(lexicon_path)} if lexicon_path else {}),
         **s.overrides,
     }
     if s.vectors:  # one table for every member (a joined pipeline has one vocab)
@@ -211,6 +225,7 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
         "training_data": [str(g) for g in _paths(s.gold)],
         "training_data_sha256": file_hash(*_paths(s.gold)),
         "config_sha256": file_hash(s.config),
+        **({"lexicon": info["lexicon"]} if lexicon_path else {}),
         "training": info,
         "trained_on": list(s.train_splits),
         "scores": {split: {**evaluate_nlp(nlp, list(select(records, split))), "in_training": split in s.train_splits}
