@@ -27,7 +27,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import srsly
+from spacy.attrs import LEMMA, MORPH, TAG
 from spacy.tokens import Doc
 from spacy.util import registry
 
@@ -42,11 +44,16 @@ LEXICON_SOURCES = tuple(LEXICON_ATTRS)
 LEXICON_FILE = "lexicon.msgpack.gz"
 
 
+POSITIONS = ("B", "I", "E", "S")
+
+
 class Lexicon:
     """Words with categories per source, matched all at once by one Aho-Corasick automaton.
 
-    `entries`: {source: {category: [word, ...]}}. `features(text)` gives, per source, one set of
-    `{B,I,E,S}_{category}` strings per character of text."""
+    `entries`: {source: {category: [word, ...]}}. Each (source, category) has a number g; a
+    character's features are one integer with bit g + p·G set for position p (B, I, E, S) of a
+    match of category g covering it (G categories in all), so the per-match work is numpy.
+    `features(text)` gives, per source, one set of `{B,I,E,S}_{category}` strings per character."""
 
     def __init__(self, entries: dict[str, dict[str, list[str]]]):
         import ahocorasick
@@ -56,34 +63,60 @@ class Lexicon:
             raise ValueError(f"unknown lexicon sources {sorted(unknown)}; known: {LEXICON_SOURCES}")
         self.entries = {src: {cat: sorted(set(words)) for cat, words in cats.items()} for src, cats in entries.items()}
         self.sources = [src for src in LEXICON_SOURCES if src in self.entries]
-        by_word: dict[str, list] = {}
-        for k, src in enumerate(self.sources):
-            for cat, words in self.entries[src].items():
-                marks = (k, f"B_{cat}", f"I_{cat}", f"E_{cat}", f"S_{cat}")
-                for w in words:
-                    by_word.setdefault(w, []).append(marks)
+        self.categories = [(src, cat) for src in self.sources for cat in self.entries[src]]
+        if len(self.categories) > 16:
+            raise ValueError(f"at most 16 lexicon categories (64 bits), not {len(self.categories)}")
+        G = self.n_categories = len(self.categories)
+        # the bits of each source's features, and every bit's label
+        self.source_masks = {src: 0 for src in self.sources}
+        self.labels: dict[int, tuple[str, str]] = {}
+        for g, (src, cat) in enumerate(self.categories):
+            for p, pos in enumerate(POSITIONS):
+                self.source_masks[src] |= 1 << (g + p * G)
+                self.labels[g + p * G] = (src, f"{pos}_{cat}")
+        combos: dict[str, int] = {}
+        for g, (src, cat) in enumerate(self.categories):
+            for w in self.entries[src][cat]:
+                combos[w] = combos.get(w, 0) | (1 << g)
         self.automaton = ahocorasick.Automaton()
-        for w, marks in by_word.items():
-            self.automaton.add_word(w, (len(w), tuple(marks)))
-        self.size = len(by_word)
+        for w, mask in combos.items():
+            self.automaton.add_word(w, (len(w), mask))
+        self.size = len(combos)
         if self.size:
             self.automaton.make_automaton()
 
+    def bits(self, text: str) -> np.ndarray:
+        """One uint64 of feature bits per character of text."""
+        out = np.zeros(len(text), dtype=np.uint64)
+        matches = list(self.automaton.iter(text)) if self.size and text else []
+        if not matches:
+            return out
+        G = self.n_categories
+        ends = np.fromiter((m[0] for m in matches), dtype=np.int64, count=len(matches))
+        lens = np.fromiter((m[1][0] for m in matches), dtype=np.int64, count=len(matches))
+        masks = np.fromiter((m[1][1] for m in matches), dtype=np.uint64, count=len(matches))
+        starts = ends - lens + 1
+        one = lens == 1
+        np.bitwise_or.at(out, ends[one], masks[one] << np.uint64(3 * G))
+        many = ~one
+        np.bitwise_or.at(out, starts[many], masks[many])
+        np.bitwise_or.at(out, ends[many], masks[many] << np.uint64(2 * G))
+        inside = lens > 2
+        for g in range(G):
+            sel = inside & ((masks >> np.uint64(g)) & np.uint64(1)).astype(bool)
+            if sel.any():
+                cover = np.zeros(len(text) + 1, dtype=np.int64)
+                np.add.at(cover, starts[sel] + 1, 1)
+                np.add.at(cover, ends[sel], -1)
+                out[np.cumsum(cover[:-1]) > 0] |= np.uint64(1 << (g + G))
+        return out
+
+    def label_set(self, value: int, src: str) -> set[str]:
+        return {lab for bit, (s, lab) in self.labels.items() if s == src and value >> bit & 1}
+
     def features(self, text: str) -> dict[str, list[set[str]]]:
-        feats = [[set() for _ in text] for _ in self.sources]
-        if self.size:
-            for end, (n, marks) in self.automaton.iter(text):
-                start = end - n + 1
-                for k, b, i, e, s in marks:
-                    f = feats[k]
-                    if n == 1:
-                        f[end].add(s)
-                        continue
-                    f[start].add(b)
-                    f[end].add(e)
-                    for j in range(start + 1, end):
-                        f[j].add(i)
-        return dict(zip(self.sources, feats))
+        values = [int(v) for v in self.bits(text)]
+        return {src: [self.label_set(v, src) for v in values] for src in self.sources}
 
     def to_bytes(self) -> bytes:
         return gzip.compress(srsly.msgpack_dumps(self.entries), mtime=0)
@@ -130,19 +163,37 @@ class ReportTokenizer:
         self.words = words
         self.use_lexicon = lexicon
         self.lexicon: Lexicon | None = None
+        self._keys: dict[tuple[str, int], int] = {}
 
-    def lexicon_features(self, text: str, n_tokens: int, token_of: list[int]) -> dict[str, list[str]]:
-        """Per source, the feature string of every token (NO_MATCH for spaces and non-matches)."""
-        out = {src: [NO_MATCH] * n_tokens for src in LEXICON_SOURCES}
-        if self.lexicon is None:
-            return out
-        squeezed, keep = squeeze(text)
-        for src, feats in self.lexicon.features(squeezed).items():
-            col = out[src]
-            for i, f in zip(keep, feats):
-                if f:
-                    col[token_of[i]] = "|".join(sorted(f))
-        return out
+    def _feature_key(self, src: str, value: int) -> int:
+        """The attribute value (string or morph hash) of a source's feature bits, cached."""
+        key = self._keys.get((src, value))
+        if key is None:
+            labels = "|".join(sorted(self.lexicon.label_set(value, src))) or NO_MATCH
+            if LEXICON_ATTRS[src] == "MORPH":
+                key = self.vocab.morphology.add(NO_MATCH if labels == NO_MATCH else "Lex=" + labels.replace("|", ","))
+            else:
+                key = self.vocab.strings.add(labels)
+            self._keys[(src, value)] = key
+        return key
+
+    def lexicon_array(self, chars: str, char_tokens: list[int], n_tokens: int) -> np.ndarray:
+        """LEMMA, TAG, MORPH values of every token: the features of the characters `chars` (the
+        whitespace-free text) at tokens `char_tokens`, NO_MATCH for the rest."""
+        attrs = [LEXICON_ATTRS[src] for src in LEXICON_SOURCES]
+        nothing = [self.vocab.morphology.add(NO_MATCH) if a == "MORPH" else self.vocab.strings.add(NO_MATCH) for a in attrs]
+        arr = np.array([nothing] * n_tokens, dtype=np.uint64).reshape(n_tokens, len(attrs))
+        if self.lexicon is None or not chars:
+            return arr
+        bits = self.lexicon.bits(chars)
+        rows = np.asarray(char_tokens, dtype=np.int64)
+        for col, src in enumerate(LEXICON_SOURCES):
+            if src not in self.lexicon.source_masks:
+                continue
+            values, inverse = np.unique(bits & np.uint64(self.lexicon.source_masks[src]), return_inverse=True)
+            keys = np.array([self._feature_key(src, int(v)) for v in values], dtype=np.uint64)
+            arr[rows, col] = keys[inverse]
+        return arr
 
     def word_features(self, text: str) -> list[tuple[str, str] | None]:
         """(position tag, word) for every non-space character of text; None for whitespace."""
@@ -160,12 +211,11 @@ class ReportTokenizer:
     def __call__(self, text: str) -> Doc:
         feats = self.word_features(text)
         words, spaces, tags, lemmas = [], [], [], []
-        token_of = [0] * len(text) if self.use_lexicon else None
+        char_tokens: list[int] = []  # the token of each non-space character
         i, n = 0, len(text)
         while i < n:
             if not text[i].isspace():
-                if token_of is not None:
-                    token_of[i] = len(words)
+                char_tokens.append(len(words))
                 words.append(text[i])
                 tag, word = feats[i]
                 tags.append(tag)
@@ -186,9 +236,10 @@ class ReportTokenizer:
             i = j
         if not self.use_lexicon:
             return Doc(self.vocab, words=words, spaces=spaces, tags=tags, lemmas=lemmas)
-        lex = self.lexicon_features(text, len(words), token_of)
-        morphs = [NO_MATCH if f == NO_MATCH else "Lex=" + f.replace("|", ",") for f in lex["corpus"]]
-        return Doc(self.vocab, words=words, spaces=spaces, tags=lex["jieba"], lemmas=lex["gazetteer"], morphs=morphs)
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        chars = "".join(words[k] for k in char_tokens)
+        attrs = [{"LEMMA": LEMMA, "TAG": TAG, "MORPH": MORPH}[LEXICON_ATTRS[src]] for src in LEXICON_SOURCES]
+        return doc.from_array(attrs, self.lexicon_array(chars, char_tokens, len(words)))
 
     def pipe(self, texts, batch_size=1000):
         for text in texts:
@@ -207,6 +258,7 @@ class ReportTokenizer:
             if not lexicon:
                 raise ValueError("zxie.ReportTokenizer.v1 with lexicon = true needs [initialize.tokenizer] lexicon")
             self.lexicon = Lexicon.from_bytes(Path(lexicon).read_bytes())
+            self._keys = {}
 
     # Serialization: the segmentation model's files and the lexicon travel inside the pipeline directory.
     def to_disk(self, path, *, exclude=()):
@@ -226,6 +278,7 @@ class ReportTokenizer:
             self.segmenter = Segmenter(path)
         if cfg.get("lexicon"):
             self.lexicon = Lexicon.from_bytes((path / LEXICON_FILE).read_bytes())
+            self._keys = {}
         return self
 
     def to_bytes(self, *, exclude=()):
@@ -240,6 +293,7 @@ class ReportTokenizer:
         files = srsly.msgpack_loads(data)
         if LEXICON_FILE in files:
             self.lexicon = Lexicon.from_bytes(files.pop(LEXICON_FILE))
+            self._keys = {}
         if files:
             tmp = Path(tempfile.mkdtemp(prefix="zxie-segmenter-"))
             for name, content in files.items():
