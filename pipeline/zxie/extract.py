@@ -20,7 +20,8 @@ from zxie.io.inputs import Document, InputError
 from zxie.io.records import doc_record
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "zxie-default"
-# Documents longer than this many characters are processed in chunks cut at sentence boundaries.
+# Documents longer than this many characters are processed in chunks cut at sentence boundaries
+# (zxie.chunks; a sentence longer than this is cut in overlapping pieces).
 DEFAULT_CHUNK_CHARS = 20_000
 
 
@@ -55,19 +56,21 @@ class Extractor:
             raise ValueError(f"{doc_id}: {result.message}")
         return result
 
-    def _record(self, src: Document, spans: list[tuple[int, int]], docs: list) -> dict:
-        if len(spans) == 1:
-            return doc_record(docs[0], src, self.model_name)
-        record = doc_record(self.nlp.make_doc(""), src, self.model_name)
-        parts = [(a, doc_record(doc, Document(src.id, src.text[a:b], src.source), self.model_name))
-                 for (a, b), doc in zip(spans, docs)]
-        return merge_chunk_records(record, parts)
-
     def _process(self, pending: list[tuple[Document, list[tuple[int, int]]]]) -> list[dict | InputError]:
-        texts = [src.text[a:b] for src, spans in pending for a, b in spans]
+        """Records of documents cut into chunks, the chunks run through the model in batches: a
+        chunk's Doc becomes a (chunk) record at once, so memory is bounded by the batch of
+        chunks, not by the length of a document."""
+        pieces = [(k, span) for k, (_, spans) in enumerate(pending) for span in spans]
+        texts = (pending[k][0].text[a:b] for k, (a, b) in pieces)
+        parts: list[list] = [[] for _ in pending]
         try:
-            docs = iter(list(self.nlp.pipe(texts, batch_size=self.batch_size)))
-            return [self._record(src, spans, [next(docs) for _ in spans]) for src, spans in pending]
+            for (k, (a, b)), doc in zip(pieces, self.nlp.pipe(texts, batch_size=self.batch_size)):
+                src, spans = pending[k]
+                piece = src if len(spans) == 1 else Document(src.id, src.text[a:b], src.source)
+                parts[k].append(((a, b), doc_record(doc, piece, self.model_name)))
+            return [part[0][1] if len(part) == 1 else
+                    merge_chunk_records(doc_record(self.nlp.make_doc(""), src, self.model_name), part)
+                    for (src, _), part in zip(pending, parts)]
         except Exception as err:  # noqa: BLE001 - isolate the document that fails, the rest goes on
             if len(pending) == 1:
                 src = pending[0][0]
@@ -76,7 +79,7 @@ class Extractor:
 
     def records(self, items: Iterable[Document | InputError]) -> Iterator[dict | InputError]:
         """Records (or the input errors) in input order. Long documents are processed in chunks
-        cut at sentence boundaries, with offsets into the whole text."""
+        cut at sentence boundaries (zxie.chunks), with offsets into the whole text."""
         pending: list[tuple[Document, list[tuple[int, int]]]] = []
         size = 0
         for item in items:

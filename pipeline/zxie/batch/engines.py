@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
@@ -94,7 +95,8 @@ class PoolEngine:
     A worker process that dies (a crash in native code, the kernel's OOM killer) breaks the pool:
     the pool is restarted and the partition that was being waited for is run again one document at
     a time, so the document that kills a worker is found and reported ("processing") and the batch
-    goes on; the other partitions in flight are sent again whole."""
+    goes on; the other partitions in flight are sent again whole. Workers die with this process
+    (worker.init_process), even when it is killed."""
 
     def __init__(self, model: Path, n_process: int, batch_size: int, chunk_chars: int, partition_docs: int,
                  partition_chars: int, task: Callable = worker.process_partition):
@@ -102,7 +104,7 @@ class PoolEngine:
         self.partition_docs, self.partition_chars = partition_docs, partition_chars
         self.task = task
         self._pool_args = dict(max_workers=n_process, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=worker.init_process, initargs=(str(model), batch_size, chunk_chars))
+                               initializer=worker.init_process, initargs=(str(model), batch_size, chunk_chars, os.getpid()))
         self.pool = ProcessPoolExecutor(**self._pool_args)
         self.restarts = 0
         self._start()

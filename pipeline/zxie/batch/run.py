@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zxie.extract import DEFAULT_CHUNK_CHARS, check_model
-from zxie.io.inputs import Document, InputError, count_documents, read_documents
+from zxie.io.inputs import Document, InputError, classify, count_documents, read_documents
 from zxie.io.records import RecordWriter
 
 
@@ -25,9 +25,10 @@ class BatchSettings:
     engine: str = "local"         # "local" or "dask"
     scheduler: str | None = None  # Dask scheduler address; None starts a LocalCluster
     unordered: bool = False       # parallel engines: write results as partitions finish
-    resume: bool = False          # keep OUT, skip documents already in it
+    resume: bool = False          # keep OUT, skip documents already in it (same id and text)
     format: str = "jsonl"         # "jsonl" or "parquet"
     max_chars: int | None = 2_000_000  # longer documents are rejected ("too-long"); None: no limit
+    input_format: str | None = None  # "jsonl" or "text": files whose name does not tell (/dev/stdin)
     text_column: str = "text"     # saved Dataset inputs
     id_column: str = "id"
     chunk_chars: int = DEFAULT_CHUNK_CHARS  # documents longer than this are processed in sentence chunks (0: never)
@@ -70,20 +71,24 @@ def _progress_bar(enabled: bool, total: int | None):
 
 
 def run_batch(paths: Iterable[str | Path], out: str | Path, settings: BatchSettings | None = None) -> BatchSummary:
-    """Extract every input document to OUT (see BatchSettings); FileNotFoundError without a model."""
+    """Extract every input document to OUT (see BatchSettings). FileNotFoundError without a model;
+    zxie.io.inputs.RunError for a problem of the run itself (an output that is an input, cannot be
+    written or is being written by another run; an input whose format cannot be told), raised
+    before OUT is touched where it can be known then."""
     settings = settings or BatchSettings()
     model = check_model(settings.model)
     paths = list(paths)
+    sources = classify(paths, settings.input_format)
     summary = BatchSummary()
     started = time.perf_counter()
-    writer = RecordWriter(out, resume=settings.resume, format=settings.format)
+    writer = RecordWriter(out, resume=settings.resume, format=settings.format, inputs=sources)
     summary.output, summary.errors = writer.path, writer.errors_path
-    total = count_documents(paths) if settings.progress else None
+    total = count_documents(paths, settings.input_format) if settings.progress else None
     bar = None
 
     def todo():
-        for item in read_documents(paths, settings.max_chars, settings.text_column, settings.id_column):
-            if isinstance(item, Document) and item.id in writer.done:
+        for item in read_documents(paths, settings.max_chars, settings.text_column, settings.id_column, settings.input_format):
+            if isinstance(item, Document) and writer.already_done(item):
                 summary.skipped += 1
                 bar.update(1)
                 continue

@@ -4,7 +4,10 @@ partition of documents the process is sent (process pool initializer, or a Dask 
 from __future__ import annotations
 
 import io
+import os
+import signal
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -21,11 +24,26 @@ def _one_thread() -> None:
         pass
 
 
-def init_process(model: str, batch_size: int, chunk_chars: int) -> None:
-    """Process-pool initializer: load the model once in this process."""
+def _die_with(parent: int) -> None:
+    """End this process soon after PARENT is gone, however it ended (SIGTERM, SIGKILL): an
+    orphan is adopted by another process, which a daemon thread notices within half a second."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="zxie-parent-watch", daemon=True).start()
+
+
+def init_process(model: str, batch_size: int, chunk_chars: int, parent: int | None = None) -> None:
+    """Process-pool initializer: die with PARENT (the process that runs the batch), leave Ctrl-C to
+    it (it stops the pool), and load the model once in this process."""
     global _EXTRACTOR
     from zxie.extract import Extractor
 
+    if parent is not None:
+        _die_with(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _one_thread()
     _EXTRACTOR = Extractor(model, batch_size=batch_size, chunk_chars=chunk_chars)
 

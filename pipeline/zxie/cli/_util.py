@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+
+# The user:password@ of a URL (DOCCANO_URL=http://bob:secret@host, a Dask scheduler address).
+_USERINFO = re.compile(r"(?<=://)[^/\s]+@")
 
 
 def config_overrides(items: list[str]) -> dict:
@@ -15,3 +19,8 @@ def config_overrides(items: list[str]) -> dict:
         except json.JSONDecodeError:
             overrides[key] = value
     return overrides
+
+
+def redact(text: str) -> str:
+    """TEXT with the user and password of every URL in it replaced by `***`."""
+    return _USERINFO.sub("***@", text)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import typer
 
 from zxie.annotate.errors import AnnotateError
+from zxie.cli._util import redact
 
 app = typer.Typer(no_args_is_help=True, help="The annotation loop with a doccano server.")
 server_app = typer.Typer(no_args_is_help=True, help="Run a local doccano (own venv, loopback only).")
@@ -18,12 +20,12 @@ CREDENTIALS_HELP = ("Server and login come from DOCCANO_URL, DOCCANO_USERNAME, D
 
 
 def _fail(err: Exception) -> None:
-    typer.echo(f"error: {err}", err=True)
+    typer.echo(f"error: {redact(str(err))}", err=True)
     raise typer.Exit(1)
 
 
 def _say(message: str) -> None:
-    typer.echo(message, err=True)
+    typer.echo(redact(message), err=True)
 
 
 @server_app.command("start")
@@ -85,7 +87,7 @@ def push(
 
     try:
         result = push_documents([str(p) for p in inputs], project, model=model, order=order,
-                                pre_annotate=pre_annotate, progress=True)
+                                pre_annotate=pre_annotate, progress=sys.stderr.isatty())
     except AnnotateError as err:
         _fail(err)
     for doc_id, reason in result.failed:
@@ -110,7 +112,7 @@ def pull(
     from zxie.annotate.pull import pull_project
 
     try:
-        result = pull_project(project, output, only_done=not all_docs, progress=True)
+        result = pull_project(project, output, only_done=not all_docs, progress=sys.stderr.isatty())
     except AnnotateError as err:
         _fail(err)
     m = result.merged

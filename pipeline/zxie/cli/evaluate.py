@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import typer
@@ -88,7 +89,7 @@ def evaluate(
         systems += [make_baseline(name, train_sections) for name in baseline]
     except (FileNotFoundError, OSError, ValueError) as err:
         _fail(str(err))
-    result = evaluate_systems(systems, sections, samples=samples, seed=seed, progress=True)
+    result = evaluate_systems(systems, sections, samples=samples, seed=seed, progress=sys.stderr.isatty())
     result["split"] = split
     result["gold_documents"] = chosen.documents
     result["gold"] = [str(p) for p in gold]

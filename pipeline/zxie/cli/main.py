@@ -15,6 +15,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain help: no text is read as markup (`[pretraining]` stays), and a flag shows no `<bool>`
+    rich_markup_mode=None,
 )
 app.command("extract")(extract)  # help: the docstring of pipeline/zxie/cli/extract.py:extract
 app.add_typer(annotations.app, name="annotations", help="Check, count, split and show gold annotation files.")

@@ -1,6 +1,12 @@
-"""`zxie_norms`: fills `ent._.norm` for METRIC (GUIDELINES §5) and DATE (ISO 8601) entities."""
+"""`zxie_norms`: fills `ent._.norm` for METRIC (GUIDELINES §5) and DATE (ISO 8601) entities.
+
+Invisible format characters (zero-width spaces and joiners, soft hyphens: Unicode category Cf)
+inside a mention are not part of its value or unit, and are left out before parsing.
+"""
 
 from __future__ import annotations
+
+import unicodedata
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -9,6 +15,11 @@ from zxie.norms import NormError, parse_date, parse_metric
 
 if not Span.has_extension("norm"):
     Span.set_extension("norm", default=None)
+
+
+def visible(text: str) -> str:
+    """TEXT without format characters (category Cf: U+200B-U+200F, U+2060, U+FEFF, U+00AD, ...)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
 @Language.factory("zxie_norms", default_config={"metric_label": "METRIC", "date_label": "DATE"})
@@ -22,11 +33,12 @@ class NormFiller:
 
     def __call__(self, doc: Doc) -> Doc:
         for ent in doc.ents:
+            text = visible(ent.text)
             if ent.label_ == self.metric_label:
                 try:
-                    ent._.norm = parse_metric(ent.text)
+                    ent._.norm = parse_metric(text)
                 except NormError:
                     ent._.norm = None  # a METRIC whose number cannot be read (reported by extract)
             elif ent.label_ == self.date_label:
-                ent._.norm = parse_date(ent.text)
+                ent._.norm = parse_date(text)
         return doc

@@ -5,7 +5,9 @@ relation type of the schema allows. Each pair is described by sparse features (l
 distance, the text between, entities between, nearest-neighbour flags, whether the tail is the
 subject of its sentence or clause) and classified into one of the allowed types or none; a
 HAS_TITLE tail or a METRIC_OF head keeps only its best-scored relation (`ONE_PER`). Predictions go
-to `doc._.relations` as {"head": i, "tail": j, "type": ..., "score": p} with i, j indices into `doc.ents`.
+to `doc._.relations` as dicts of plain Python types: {"head": i, "tail": j, "type": t, "score": p},
+with i, j 0-based `int` indexes into `doc.ents` (records, zxie.io.records, number entities from 1
+instead), t a `str` and p a `float` (0-1).
 
 The model is stored with skops, which loads only the types it was told to trust: never pickle.
 """
@@ -191,7 +193,7 @@ class RelationExtractor:
             if options:
                 p, c = max(options)
                 if p >= self.threshold:
-                    out.append({"head": i, "tail": j, "type": c, "score": round(float(p), 4)})
+                    out.append({"head": int(i), "tail": int(j), "type": str(c), "score": round(float(p), 4)})
         best = {}
         for r in out:
             if (key := _one_per_key(r)) and (key not in best or r["score"] > best[key]["score"]):

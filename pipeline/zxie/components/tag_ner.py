@@ -3,7 +3,9 @@
 The model scores every token (here: every character) with a softmax over O and B/I/L/U-label;
 the best *valid* tag sequence is then found by Viterbi decoding (an entity opens with B, goes on
 with I of the same label and closes with L, or is a single U). Training is a per-token
-cross-entropy against the gold BILUO tags, like spaCy's tagger.
+cross-entropy against the gold BILUO tags, like spaCy's tagger. Each entity's `span._.score` is
+the model's confidence in it (0-1): the geometric mean of the probabilities of its tags on the
+decoded path (B, I…, L, or U).
 
 Why not spaCy's transition-based `ner`: on 13 labels it checks the validity of all 54 moves at
 every character, which made it the slowest part of the pipeline (models/README.md has the
@@ -46,6 +48,9 @@ subword_features = false
 # Characters whose probability of O is at least this are fixed to O before decoding: the Viterbi
 # search then runs only over the short stretches between them, which keeps decoding cheap.
 SURE_OUTSIDE = 0.99
+
+if not Span.has_extension("score"):
+    Span.set_extension("score", default=None)
 
 
 @registry.architectures("zxie.TaggerEnsemble.v1")
@@ -128,9 +133,11 @@ class TagNER(Tagger):
     def set_annotations(self, docs, scores):
         if isinstance(docs, Doc):
             docs = [docs]
+        column = {label: 1 + 4 * j for j, label in enumerate(self.labels)}
         for doc, probs in zip(docs, scores):
-            ents = []
+            ents, confidence = [], []
             for a, b, label in self.decode(probs):
+                score = path_score(probs, a, b, column[label])
                 # a span never starts or ends with whitespace, quotes, brackets or punctuation (GUIDELINES)
                 while a < b and bad_boundary(doc[a].text[0]):
                     a += 1
@@ -138,7 +145,10 @@ class TagNER(Tagger):
                     b -= 1
                 if a < b:
                     ents.append(Span(doc, a, b, label=label))
+                    confidence.append(score)
             doc.set_ents(ents)
+            for ent, score in zip(doc.ents, confidence):
+                ent._.score = score
 
     def decode(self, probs: np.ndarray) -> list[tuple[int, int, str]]:
         """Entities (start token, end token, label) of the best valid BILUO path."""
@@ -161,6 +171,14 @@ class TagNER(Tagger):
 
     def score(self, examples, **kwargs):
         return get_ner_prf(examples)
+
+
+def path_score(probs: np.ndarray, start: int, end: int, column: int) -> float:
+    """The confidence in the entity of tokens start..end whose B tag is at `column` (then I, L,
+    U): the geometric mean of its tags' probabilities, rounded to 4 places."""
+    tags = [column + 3] if end - start == 1 else [column] + [column + 1] * (end - start - 2) + [column + 2]
+    p = probs[np.arange(start, end), tags]
+    return round(float(np.exp(np.log(np.maximum(p, 1e-12)).mean())), 4)
 
 
 def viterbi_biluo(probs: np.ndarray, labels: tuple[str, ...]) -> list[tuple[int, int, str]]:

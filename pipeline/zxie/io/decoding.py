@@ -1,6 +1,8 @@
 """Bytes of a report to text: UTF-8, or GB18030/GBK when that reading is confidently Chinese.
 
-`decode_bytes` returns (text, encoding) or raises `Undecodable` with an error kind:
+`decode_bytes` returns (text, encoding) or raises `Undecodable` with an error kind. A UTF-16 or
+UTF-32 byte-order mark (what Windows Notepad writes as "Unicode") names the encoding outright.
+
 
 - "binary": a NUL byte, or many control bytes: not a text file at all.
 - "decode": neither UTF-8 nor a confident GB18030 reading.
@@ -14,6 +16,7 @@ in GB2312 (the 6,763 everyday characters every real report is written in almost 
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections import Counter
 
@@ -22,6 +25,9 @@ BINARY_CONTROL_SHARE = 0.1
 _TEXT_CONTROLS = {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1B}
 _CONTROL_BYTES = bytes(b for b in range(0x20) if b not in _TEXT_CONTROLS)
 _CONTROL_CHARS = re.compile("[" + "".join(chr(b) for b in _CONTROL_BYTES) + "\x7f-\x9f]")
+# UTF-32 first: its little-endian mark begins with UTF-16's.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _IDEOGRAPH = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]")
 
 
@@ -58,7 +64,18 @@ def decode_utf8(data: bytes) -> str:
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
-    """(text, encoding name) of a document's bytes; a UTF-8 byte-order mark is dropped."""
+    """(text, encoding name) of a document's bytes; a byte-order mark is dropped."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(name)  # the codec reads the mark and drops it
+            except UnicodeDecodeError as err:
+                raise Undecodable("decode", f"starts with a {name.upper()} byte-order mark but is not {name.upper()} "
+                                            f"(byte {err.start}: {err.reason})") from None
+            controls = len(_CONTROL_CHARS.findall(text))
+            if text and controls / len(text) > BINARY_CONTROL_SHARE:
+                raise Undecodable("binary", f"binary file ({controls} control characters in {len(text)}), not text")
+            return text, name
     if b"\x00" in data:
         raise Undecodable("binary", "binary file (contains NUL bytes), not text")
     controls = len(data) - len(data.translate(None, _CONTROL_BYTES))

@@ -3,12 +3,12 @@
 Every line is written whole and flushed, and a JSON line never contains a raw newline, so after a
 crash (even SIGKILL) only the last line of a file can be incomplete, and then it lacks its final
 newline. `drop_torn_line` cuts such a line off; every line before it is a complete record.
+(`zxie.io.records.RecordWriter` then tells done documents by id and text hash.)
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,17 +50,3 @@ def json_lines(path: Path) -> Iterator[dict]:
                 yield json.loads(line)
             except json.JSONDecodeError as err:
                 raise ValueError(f"{path}:{n} is not a JSON line ({err}); is this a zxie output file?") from None
-
-
-def done_ids(path: Path) -> set[str]:
-    """Ids of the records already in a JSONL output."""
-    return {rec["id"] for rec in json_lines(path)}
-
-
-def error_key(err: dict) -> tuple:
-    return (err.get("source"), err.get("error"), err.get("id"))
-
-
-def written_errors(path: Path) -> Counter:
-    """How often each (source, error kind, id) is already in an errors file."""
-    return Counter(error_key(err) for err in json_lines(path))
