@@ -9,7 +9,6 @@ import typer
 
 from zxie.cli._util import config_overrides
 from zxie.corpus.interchange import GOLD_FILES
-from zxie.training.train import TrainSettings, build_segmenter, train_pipeline
 
 
 def train(
@@ -35,6 +34,8 @@ def train(
         raise typer.Exit(2)
     if init_tok2vec:
         overrides["paths.init_tok2vec"] = str(init_tok2vec)
+    from zxie.training.train import TrainSettings, train_pipeline  # heavy: imported only when training
+
     settings = TrainSettings(output=output, gold=gold, datasets=datasets, config=config, segmenter=segmenter,
                              augment_copies=augment, auxiliary=auxiliary, gold_repeat=gold_repeat, train_splits=splits, seed=seed,
                              members=members, overrides=overrides)
@@ -49,6 +50,8 @@ def train_segmenter(
     iterations: int = typer.Option(10, help="Training iterations of each pass."),
 ) -> None:
     """Train the spacy-pkuseg segmentation model alone."""
+    from zxie.training.train import build_segmenter
+
     info = build_segmenter(gold, datasets, output, iterations, log=lambda m: typer.echo(m, err=True))
     typer.echo(json.dumps(info))
 
