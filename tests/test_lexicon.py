@@ -94,9 +94,17 @@ def test_round_trip(tmp_path):
     assert again.tokenizer.lexicon.sha256() == nlp.tokenizer.lexicon.sha256()
 
 
-def test_lexicon_needs_characters_only():
-    with pytest.raises(Exception, match="words = true"):
-        spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "zxie.ReportTokenizer.v1", "words": True, "lexicon": True}}})
+def test_lexicon_with_word_features_goes_to_morph(tmp_path):
+    """words = true keeps LEMMA / TAG for the word features; every source becomes a MORPH field."""
+    path = tmp_path / "lexicon.bin"
+    path.write_bytes(Lexicon(ENTRIES).to_bytes())
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "zxie.ReportTokenizer.v1", "words": True, "lexicon": True}}})
+    nlp.tokenizer.initialize(lexicon=str(path))
+    doc = nlp("刘浩到崇川区政协")
+    assert [t.tag_ for t in doc][:2] == ["S", "S"]  # no segmenter: one-character words
+    assert str(doc[0].morph) == "Dict=B_nr|Lex=S_SUR"
+    assert str(doc[4].morph) == "Gaz=E_REGION,I_REGION"
+    assert str(doc[2].morph) == ""
 
 
 def test_short_forms():

@@ -9,12 +9,14 @@ which the NER's embedding can read (`LEMMA`, `TAG`). With `words = false` there 
 and every character is its own word (S). A single space after a character is
 that token's trailing whitespace; any other whitespace run is a token of its own (tag `_SP`).
 
-With `lexicon = true` (and `words = false`) the same attributes carry lexicon features instead,
-SoftLexicon-style: for each character, every dictionary match covering it, as its position in the
-match (B begin, I inside, E end, S a whole one-character match) and the match's category, e.g.
-`B_REGION|E_STREET`, one attribute per source (`LEXICON_ATTRS`): the gazetteer in `lemma_`,
+With `lexicon = true` the tokens also carry lexicon features, SoftLexicon-style: for each
+character, every dictionary match covering it, as its position in the match (B begin, I inside,
+E end, S a whole one-character match) and the match's category, e.g. `B_REGION|E_STREET`. With
+`words = false` each source has its own attribute (`LEXICON_ATTRS`): the gazetteer in `lemma_`,
 jieba's dictionary in `tag_`, the corpus-derived surnames / titles / organ suffixes in `morph`
-(`Lex=B_TITLE,S_SUR`); `_` where nothing matches. Matching is an Aho-Corasick automaton
+(`Lex=B_TITLE,S_SUR`); `_` (an empty morph) where nothing matches. With `words = true`, where
+`lemma_` and `tag_` hold the word features, all three go into `morph` as fields
+(`Gaz=B_REGION|Dict=B_ns|Lex=S_SUR`, `MORPH_FIELDS`). Matching is an Aho-Corasick automaton
 (pyahocorasick) over the whitespace-free text, so a layout break inside a name does not hide it.
 The lexicon (built by pipeline/zxie/training/lexicon.py) is saved with the tokenizer.
 """
@@ -41,6 +43,8 @@ NO_MATCH = "_"
 # Which token attribute carries which lexicon source's features.
 LEXICON_ATTRS = {"gazetteer": "LEMMA", "jieba": "TAG", "corpus": "MORPH"}
 LEXICON_SOURCES = tuple(LEXICON_ATTRS)
+# With word features (words = true) every source is a field of MORPH.
+MORPH_FIELDS = {"gazetteer": "Gaz", "jieba": "Dict", "corpus": "Lex"}
 LEXICON_FILE = "lexicon.msgpack.gz"
 
 
@@ -55,13 +59,15 @@ class Lexicon:
     match of category g covering it (G categories in all), so the per-match work is numpy.
     `features(text)` gives, per source, one set of `{B,I,E,S}_{category}` strings per character."""
 
-    def __init__(self, entries: dict[str, dict[str, list[str]]]):
+    def __init__(self, entries: dict[str, dict[str, list[str]]], *, normalized: bool = False):
+        """`normalized`: the word lists are already sorted and free of duplicates (a saved lexicon)."""
         import ahocorasick
 
         unknown = set(entries) - set(LEXICON_SOURCES)
         if unknown:
             raise ValueError(f"unknown lexicon sources {sorted(unknown)}; known: {LEXICON_SOURCES}")
-        self.entries = {src: {cat: sorted(set(words)) for cat, words in cats.items()} for src, cats in entries.items()}
+        self.entries = entries if normalized else {src: {cat: sorted(set(words)) for cat, words in cats.items()}
+                                                   for src, cats in entries.items()}
         self.sources = [src for src in LEXICON_SOURCES if src in self.entries]
         self.categories = [(src, cat) for src in self.sources for cat in self.entries[src]]
         if len(self.categories) > 16:
@@ -123,7 +129,7 @@ class Lexicon:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Lexicon:
-        return cls(srsly.msgpack_loads(gzip.decompress(data)))
+        return cls(srsly.msgpack_loads(gzip.decompress(data)), normalized=True)
 
     def sha256(self) -> str:
         return hashlib.sha256(self.to_bytes()).hexdigest()
@@ -132,13 +138,11 @@ class Lexicon:
 @registry.tokenizers("zxie.ReportTokenizer.v1")
 def create_report_tokenizer(words: bool = True, lexicon: bool = False, lexicon_sources: list[str] = list(LEXICON_SOURCES)):  # noqa: B006
     """`words = false`: characters only, no segmentation (no LEMMA/TAG word features).
-    `lexicon = true`: lexicon features in LEMMA / TAG / MORPH (needs `words = false`); the lexicon
+    `lexicon = true`: lexicon features in LEMMA / TAG / MORPH (in MORPH alone with words = true); the lexicon
     file is named by `[initialize.tokenizer] lexicon`; `zxie train` builds it from `lexicon_sources`
     (the features of a source left out are all `_`)."""
     if set(lexicon_sources) - set(LEXICON_SOURCES):
         raise ValueError(f"lexicon_sources: unknown {sorted(set(lexicon_sources) - set(LEXICON_SOURCES))}; known: {LEXICON_SOURCES}")
-    if words and lexicon:
-        raise ValueError("zxie.ReportTokenizer.v1: lexicon features use LEMMA and TAG, which words = true takes")
 
     def make(nlp):
         return ReportTokenizer(nlp.vocab, words=words, lexicon=lexicon)
@@ -165,10 +169,15 @@ class ReportTokenizer:
         self.lexicon: Lexicon | None = None
         self._keys: dict[tuple[str, int], int] = {}
 
-    def _feature_key(self, src: str, value: int) -> int:
-        """The attribute value (string or morph hash) of a source's feature bits, cached."""
+    def _feature_key(self, src: str | None, value: int) -> int:
+        """The attribute value (string or morph hash) of a source's feature bits, cached; with src
+        None the morph of all sources' features (words = true)."""
         key = self._keys.get((src, value))
-        if key is None:
+        if key is None and src is None:
+            fields = [f"{MORPH_FIELDS[s]}={','.join(sorted(self.lexicon.label_set(value, s)))}"
+                      for s in self.lexicon.sources if value & self.lexicon.source_masks[s]]
+            key = self._keys[(src, value)] = self.vocab.morphology.add("|".join(fields) or NO_MATCH)
+        elif key is None:
             labels = "|".join(sorted(self.lexicon.label_set(value, src))) or NO_MATCH
             if LEXICON_ATTRS[src] == "MORPH":
                 key = self.vocab.morphology.add(NO_MATCH if labels == NO_MATCH else "Lex=" + labels.replace("|", ","))
@@ -193,6 +202,16 @@ class ReportTokenizer:
             values, inverse = np.unique(bits & np.uint64(self.lexicon.source_masks[src]), return_inverse=True)
             keys = np.array([self._feature_key(src, int(v)) for v in values], dtype=np.uint64)
             arr[rows, col] = keys[inverse]
+        return arr
+
+    def morph_array(self, chars: str, char_tokens: list[int], n_tokens: int) -> np.ndarray:
+        """One MORPH column with every source's features as fields (words = true)."""
+        arr = np.full((n_tokens, 1), self.vocab.morphology.add(NO_MATCH), dtype=np.uint64)
+        if self.lexicon is None or not chars:
+            return arr
+        values, inverse = np.unique(self.lexicon.bits(chars), return_inverse=True)
+        keys = np.array([self._feature_key(None, int(v)) for v in values], dtype=np.uint64)
+        arr[np.asarray(char_tokens, dtype=np.int64), 0] = keys[inverse]
         return arr
 
     def word_features(self, text: str) -> list[tuple[str, str] | None]:
@@ -236,8 +255,11 @@ class ReportTokenizer:
             i = j
         if not self.use_lexicon:
             return Doc(self.vocab, words=words, spaces=spaces, tags=tags, lemmas=lemmas)
-        doc = Doc(self.vocab, words=words, spaces=spaces)
         chars = "".join(words[k] for k in char_tokens)
+        if self.words:
+            doc = Doc(self.vocab, words=words, spaces=spaces, tags=tags, lemmas=lemmas)
+            return doc.from_array([MORPH], self.morph_array(chars, char_tokens, len(words)))
+        doc = Doc(self.vocab, words=words, spaces=spaces)
         attrs = [{"LEMMA": LEMMA, "TAG": TAG, "MORPH": MORPH}[LEXICON_ATTRS[src]] for src in LEXICON_SOURCES]
         return doc.from_array(attrs, self.lexicon_array(chars, char_tokens, len(words)))
 

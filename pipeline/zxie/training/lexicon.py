@@ -217,8 +217,12 @@ def corpus_entries(ner_dir: Path, train_records: Iterable[dict], *, min_surname:
 
 def build_lexicon(datasets: Path, train_records: list[dict], sources: Iterable[str] = LEXICON_SOURCES,
                   log=print) -> tuple[Lexicon, dict]:
-    """The lexicon of the given sources, and what went in (counts, input files with their sha256)."""
+    """The lexicon of the given sources, and what went in (counts, input files with their sha256).
+    A source whose files are absent (no gazetteers/ folder in `datasets`) is left out, and said so."""
     sources = [s for s in LEXICON_SOURCES if s in set(sources)]
+    if "gazetteer" in sources and not (datasets / "gazetteers").is_dir():
+        log(f"lexicon: no {datasets / 'gazetteers'}, gazetteer left out")
+        sources.remove("gazetteer")
     entries: dict[str, dict[str, list[str]]] = {}
     inputs: dict[str, str] = {}
     if "gazetteer" in sources:
@@ -236,6 +240,18 @@ def build_lexicon(datasets: Path, train_records: list[dict], sources: Iterable[s
                 inputs[f"ner/{name}"] = file_hash(datasets / "ner" / name)
         inputs["gold train split"] = "see training_data_sha256"
     lexicon = Lexicon(entries)
+    sources = lexicon.sources
     counts = {src: {cat: len(words) for cat, words in cats.items()} for src, cats in lexicon.entries.items()}
     log(f"lexicon: {lexicon.size} words " + ", ".join(f"{src} {sum(c.values())}" for src, c in counts.items()))
     return lexicon, {"sources": sources, "counts": counts, "inputs_sha256": inputs, "lexicon_sha256": lexicon.sha256()}
+
+
+def write_lexicon(tokenizer_cfg: dict, datasets: Path, train_records: list[dict], path: Path, log=print) -> dict | None:
+    """For a config whose tokenizer has `lexicon = true`: build the lexicon of its
+    `lexicon_sources`, write it to `path` (for `paths.lexicon`) and return what went in; else None."""
+    if not tokenizer_cfg.get("lexicon"):
+        return None
+    lexicon, info = build_lexicon(datasets, train_records, tokenizer_cfg.get("lexicon_sources", LEXICON_SOURCES), log)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(lexicon.to_bytes())
+    return info

@@ -35,6 +35,7 @@ from zxie import __version__
 from zxie.corpus.interchange import GOLD_FILES, read_corpus
 from zxie.corpus.splits import SPLITS, select
 from zxie.segmentation import Segmenter, gold_lines, read_cws, train_segmenter
+from zxie.training.lexicon import write_lexicon
 
 
 @dataclass
@@ -168,15 +169,14 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
 
     tokenizer_cfg = load_config(s.config, overrides={k: v for k, v in s.overrides.items() if k.startswith("nlp.")})["nlp"]["tokenizer"]
     words = tokenizer_cfg.get("words", True)  # does the NER read word features (needs a segmenter)?
-    lexicon_path = None
-    if tokenizer_cfg.get("lexicon"):  # lexicon features (pipeline/zxie/training/lexicon.py), built from scratch
-        from zxie.tokenizer import LEXICON_SOURCES
-        from zxie.training.lexicon import build_lexicon
-
-        train_records = [x for split in s.train_splits for x in select(read_corpus(s.gold), split)]
-        lexicon, info["lexicon"] = build_lexicon(s.datasets, train_records, tokenizer_cfg.get("lexicon_sources", LEXICON_SOURCES), log)
-        lexicon_path = work / "lexicon.msgpack.gz"
-        lexicon_path.write_bytes(lexicon.to_bytes())
+    # lexicon features (pipeline/zxie/training/lexicon.py), built from the splits the model learns from
+    lexicon_path = work / "lexicon.msgpack.gz"
+    lexicon_info = write_lexicon(tokenizer_cfg, s.datasets, [x for split in s.train_splits for x in select(read_corpus(s.gold), split)],
+                                 lexicon_path, log)
+    if lexicon_info:
+        info["lexicon"] = lexicon_info
+    else:
+        lexicon_path = None
     segmenter = s.segmenter if words else None
     if words and segmenter is None:
         segmenter = work / "segmenter"
