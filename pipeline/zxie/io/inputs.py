@@ -53,6 +53,7 @@ MAX_DEPTH = 64  # nesting of a JSONL line
 # UTF-8, GB18030, UTF-16 and UTF-32 take at most 4 bytes a character (plus a byte-order mark); a
 # JSONL line at most 12 (a \ud83d\ude00 escape pair), plus room for its other fields.
 TEXT_BYTES_PER_CHAR, LINE_BYTES_PER_CHAR, LINE_EXTRA_BYTES = 4, 12, 1 << 20
+SKIP_LINES = 64  # a line too long to read is skipped for at most this many times the longest line read
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -212,13 +213,20 @@ def _read_text(fh, st: os.stat_result, doc_id: str, source: str, max_chars: int 
     yield Document(doc_id, text, source, meta)
 
 
-def _lines(fh, cap: int | None) -> Iterator[bytes | None]:
-    """The lines of a binary stream; a line over `cap` bytes comes as None, skipped without being held."""
+def _lines(fh, cap: int | None) -> Iterator[bytes | bool]:
+    """The lines of a binary stream. A line over `cap` bytes comes as True, skipped without being
+    held; one that does not end within SKIP_LINES × cap bytes (a device without end) as False,
+    and nothing is read after it."""
     while line := (fh.readline(cap + 1) if cap else fh.readline()):
         if cap and len(line) > cap:
+            skipped = len(line)
             while line and not line.endswith(b"\n"):
+                if skipped > SKIP_LINES * cap:
+                    yield False
+                    return
                 line = fh.readline(1 << 20)
-            yield None
+                skipped += len(line)
+            yield True
         else:
             yield line
 
@@ -278,9 +286,10 @@ def _read_jsonl(fh, source: str, base: str, max_chars: int | None) -> Iterator[D
     cap = LINE_BYTES_PER_CHAR * max_chars + LINE_EXTRA_BYTES if max_chars else None
     for n, raw in enumerate(_lines(fh, cap), 1):
         where = f"{source}:{n}"
-        if raw is None:
+        if isinstance(raw, bool):
+            rest = "" if raw else "; it does not end, and nothing after it was read"
             yield InputError(None, where, "too-long", f"line {n} is over {cap} bytes, more than a text within "
-                                                      f"the limit of {max_chars} characters (--max-chars) takes")
+                                                      f"the limit of {max_chars} characters (--max-chars) takes{rest}")
         elif raw.strip():
             yield from _jsonl_line(raw, n, where, base)
 
