@@ -230,6 +230,7 @@ def build_lexicon(datasets: Path, train_records: list[dict], sources: Iterable[s
         entries["gazetteer"] = gazetteer_entries(gaz, common=jieba_words())
         for name in ("provinces.csv", "cities.csv", "areas.csv", "streets.csv", "villages.csv.gz"):
             inputs[f"gazetteers/{name}"] = file_hash(gaz / name)
+        inputs["jieba/dict.txt"] = file_hash(jieba_dict_path())  # the common words left out of COMMUNITY
     if "jieba" in sources:
         entries["jieba"] = jieba_entries()
         inputs["jieba/dict.txt"] = file_hash(jieba_dict_path())
