@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import spacy
 
-from zxie.corpus.interchange import read_records
+from zxie.corpus.interchange import read_corpus, read_records
 from zxie.corpus.splits import select
 from zxie.evaluation.evaluate import evaluate_nlp
 from zxie.batch.run import extract_paths
@@ -20,7 +20,7 @@ from .conftest import GOLD, SHARED, SHIPPED_MODEL, SHIPPED_SEGMENTER
 # Floors a few points under the shipped model's scores on the test split, as measured by
 # `zxie evaluate annotations/gold.jsonl --split test` (NER 0.663 over distinct mentions, relations
 # 0.472, METRIC norm 1.000): a regression fails.
-FLOORS = {"ner": 0.63, "relations": 0.44, "metric_norm": 0.97}
+FLOORS = {"ner": 0.76, "relations": 0.61, "metric_norm": 0.97}  # test split: 0.792, 0.649, 1.00
 
 
 def check_records(path, texts):
@@ -108,7 +108,8 @@ def test_shipped_model_extracts_the_seeds(tmp_path):
 
 def test_shipped_model_stays_above_its_floor_on_test():
     nlp = spacy.load(SHIPPED_MODEL)
-    scores = evaluate_nlp(nlp, list(select(list(read_records(GOLD)), "test")))
+    # the test split of the whole gold corpus: the seeds' test sections and the composed test articles
+    scores = evaluate_nlp(nlp, list(select(read_corpus([GOLD, GOLD.with_name("composed.jsonl")]), "test")))
     assert scores["ner"]["f"] >= FLOORS["ner"]
     assert scores["relations"]["f"] >= FLOORS["relations"]
     assert scores["metric_norm"] >= FLOORS["metric_norm"]

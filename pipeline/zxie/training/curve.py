@@ -88,7 +88,7 @@ def learning_curve(settings, out_dir: Path, fractions=FRACTIONS, samples: int = 
         if not keep_models:
             shutil.rmtree(model_dir, ignore_errors=True)
         gold.unlink()
-    curve = {"scored_on": "dev", "gold": str(settings.gold), "seed": settings.seed, "bootstrap_samples": samples,
+    curve = {"scored_on": "dev", "gold": [str(g) for g in ([settings.gold] if isinstance(settings.gold, (str, Path)) else settings.gold)], "seed": settings.seed, "bootstrap_samples": samples,
              "points": points}
     (out_dir / "curve.json").write_text(json.dumps(curve, ensure_ascii=False, indent=2), encoding="utf-8")
     (out_dir / "curve.png").write_bytes(plot(curve))
