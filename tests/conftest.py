@@ -64,7 +64,8 @@ def tiny_data(tmp_path_factory):
     write_records(root / "gold.jsonl", picks)
     for sub, name, lines in (("cws", "pku_test_gold.utf8", 60), ("cws", "msr_test_gold.utf8", 60),
                              ("cws", "pku_training_words.utf8", 2000), ("cws", "msr_training_words.utf8", 2000),
-                             ("ner", "cluener_train.jsonl", 200), ("ner", "msra_dev.bio", 3000)):
+                             ("ner", "cluener_train.jsonl", 200), ("ner", "msra_dev.bio", 3000),
+                             ("ner", "resume_train.bmes", 1500), ("ner", "weibo_train.bio", 1500)):
         (root / "datasets" / sub).mkdir(parents=True, exist_ok=True)
         with open(SHARED / "datasets" / sub / name, encoding="utf-8") as src:
             head = [next(src, "") for _ in range(lines)]

@@ -18,13 +18,12 @@ def train(
     config: Path = typer.Option(Path("configs/ner.cfg"), help="spaCy config of the NER."),
     segmenter: Path = typer.Option(None, help="Reuse this segmentation model instead of training one (only used when the config has tokenizer words = true)."),
     augment: int = typer.Option(3, help="Mention-replacement copies of each train sentence (0: none)."),
-    auxiliary: int = typer.Option(0, help="Add this many documents of the public NER corpora, mapped to our labels (partial annotation)."),
-    gold_repeat: int = typer.Option(1, help="Copies of each gold train sentence (to weigh gold against auxiliary data)."),
+    gold_repeat: int = typer.Option(1, help="Copies of each gold train sentence (to weigh gold against the general corpora; their share is corpora.train.general_sentences in the config)."),
     train_on: str = typer.Option("train", help="Comma-separated gold splits to learn from (train or train,dev; never test)."),
     init_tok2vec: Path = typer.Option(None, help="Pretrained tok2vec weights (from `spacy pretrain`)."),
     seed: int = typer.Option(0, help="Random seed for every step."),
     members: int = typer.Option(1, min=1, help="Train the NER this many times (seeds seed, seed + 1, …) and average the runs' tag probabilities in one pipeline: more accurate, each member costs as much run time as one NER."),
-    set_: list[str] = typer.Option([], "--set", help="Config override, e.g. --set training.max_steps=2000"),
+    set_: list[str] = typer.Option([], "--set", help="Config override, e.g. --set training.max_steps=2000 or --set corpora.train.general_sentences=0"),
 ) -> None:
     """Train the pipeline (NER, relations, norms; a segmenter if the config uses word features) into a model directory."""
     overrides = config_overrides(set_)
@@ -37,7 +36,7 @@ def train(
     from zxie.training.train import TrainSettings, train_pipeline  # heavy: imported only when training
 
     settings = TrainSettings(output=output, gold=gold, datasets=datasets, config=config, segmenter=segmenter,
-                             augment_copies=augment, auxiliary=auxiliary, gold_repeat=gold_repeat, train_splits=splits, seed=seed,
+                             augment_copies=augment, gold_repeat=gold_repeat, train_splits=splits, seed=seed,
                              members=members, overrides=overrides)
     path = train_pipeline(settings, log=lambda m: typer.echo(m, err=True))
     typer.echo(f"wrote {path}")

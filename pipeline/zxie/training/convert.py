@@ -61,3 +61,33 @@ def gold_docbins(nlp, gold_path: str | Path, out_dir: str | Path, per_sentence: 
         db.to_disk(out_dir / f"{split}.spacy")
         counts[split] = len(units)
     return counts
+
+
+def general_doc(nlp, text: str, spans: list[tuple[int, int, str]], key: str) -> Doc:
+    """A Doc of a general-corpus sentence for the auxiliary head `key` (components/aux_ner.py): its
+    mentions, with the corpus's own labels, are the span group doc.spans[key]; doc.ents is all
+    missing, so our NER learns nothing from it. Mentions that do not align with tokens or overlap
+    an earlier one are dropped."""
+    doc = nlp.make_doc(text)
+    group, last = [], 0
+    for s, e, label in sorted(spans, key=lambda x: (x[0], -x[1])):
+        span = doc.char_span(s, e, label=label)
+        if span is not None and span.start >= last:
+            group.append(span)
+            last = span.end
+    doc.set_ents([], default="missing")
+    doc.spans[key] = group
+    return doc
+
+
+def general_docbin(nlp, sentences: dict[str, Iterable[tuple[str, list[tuple[int, int, str]]]]], path: str | Path) -> dict[str, int]:
+    """Write the general corpora's sentences ({corpus: (text, spans)}) as one DocBin for the
+    auxiliary heads; returns the number of Docs per corpus."""
+    db, counts = DocBin(store_user_data=False), {}
+    for key, items in sentences.items():
+        counts[key] = 0
+        for text, spans in items:
+            db.add(general_doc(nlp, text, spans, key))
+            counts[key] += 1
+    db.to_disk(path)
+    return counts

@@ -6,11 +6,13 @@
    (spacy-pkuseg, trained on the public CWS corpora plus the gold train split cut at entity
    boundaries), unless an existing one is given;
 2. static character vectors from raw text (public corpora + gold train split);
-3. DocBins of the gold corpus per split, plus mention-replacement copies of the train sentences
-   and the auxiliary corpora when asked;
+3. DocBins of the gold corpus per split, plus mention-replacement copies of the train sentences,
+   and of the general corpora (../shared/datasets/ner, their held-out tenth left out) for the
+   config's auxiliary heads (`zxie_aux_ner` components, pipeline/zxie/components/aux_ner.py);
 4. `spacy train` of configs/ner.cfg with fixed seeds, once per ensemble member (seeds seed,
-   seed + 1, …, each with its own mention-replacement draw), the members then joined into one
-   tagger ensemble (pipeline/zxie/training/ensemble.py);
+   seed + 1, …, each with its own mention-replacement and general-corpus draw); the auxiliary
+   heads are removed and the members joined into one tagger ensemble
+   (pipeline/zxie/training/ensemble.py);
 5. the relation classifier fitted on the gold train split, and the norm component;
 6. a model directory whose meta records the training-data hash and the scores per split.
 
@@ -46,7 +48,6 @@ class TrainSettings:
     config: Path = Path("configs/ner.cfg")
     segmenter: Path | None = None  # an existing segmentation model; trained when None
     segmenter_iterations: int = 10
-    auxiliary: int = 0  # documents sampled from the public NER corpora (0: none)
     augment_copies: int = 0
     gold_repeat: int = 1
     # Splits the model learns from. With dev among them there is no held-out model selection:
@@ -109,11 +110,8 @@ def raw_texts(gold: Path, datasets: Path) -> list[str]:
 
 def training_set_writer(nlp, s: TrainSettings, corpus: Path, records: list[dict], log=print):
     """What every NER run learns from, prepared once: the gold train splits (repeated), the
-    sentences and replacement names for mention replacement, the auxiliary documents. Returns
-    `write(train_dir, seed) -> counts`, which writes one run's DocBins with the draws of `seed`."""
-    import random
-
-    from zxie.training.auxiliary import auxiliary_docs
+    sentences and replacement names for mention replacement. Returns `write(train_dir, seed) ->
+    counts`, which writes one run's DocBins with the draws of `seed`."""
     from zxie.training.convert import sentence_sections, to_doc
 
     gold = DocBin(store_user_data=False)
@@ -127,7 +125,6 @@ def training_set_writer(nlp, s: TrainSettings, corpus: Path, records: list[dict]
 
         sentences = [x for split in s.train_splits for x in sentence_sections(select(records, split))]
         pools = name_pools(sentences, s.datasets)
-    auxiliary = list(auxiliary_docs(nlp, s.datasets)) if s.auxiliary else []
 
     def write(train_dir: Path, seed: int) -> dict:
         shutil.rmtree(train_dir, ignore_errors=True)
@@ -141,18 +138,41 @@ def training_set_writer(nlp, s: TrainSettings, corpus: Path, records: list[dict]
             aug.to_disk(train_dir / "augmented.spacy")
             counts["augmented"] = len(aug)
             log(f"mention replacement: {len(aug)} augmented sentences")
-        if s.auxiliary:
-            docs = list(auxiliary)
-            random.Random(seed).shuffle(docs)
-            aux = DocBin(store_user_data=False)
-            for doc in docs[: s.auxiliary]:
-                aux.add(doc)
-            aux.to_disk(train_dir / "auxiliary.spacy")
-            counts["auxiliary"] = len(aux)
-            log(f"auxiliary corpora: {len(aux)} partially annotated docs of {len(docs)}")
         return counts
 
     return write
+
+
+def auxiliary_heads(config) -> dict[str, str]:
+    """{component: general corpus} of the config's auxiliary heads (zxie_aux_ner in its pipeline)."""
+    components = config["components"]
+    return {name: components[name]["spans_key"] for name in config["nlp"]["pipeline"]
+            if components.get(name, {}).get("factory") == "zxie_aux_ner"}
+
+
+def write_general_docs(nlp, heads: dict[str, str], datasets: Path, path: Path, log=print) -> dict:
+    """The general corpora of the auxiliary heads as one DocBin (their held-out tenth left out);
+    returns what the meta records: sentences per corpus and the sha256 of every file read."""
+    from zxie.corpus.general import GENERAL_CORPORA, corpus_files, read_general
+    from zxie.training.convert import general_docbin
+
+    unknown = set(heads.values()) - set(GENERAL_CORPORA)
+    if unknown:
+        raise ValueError(f"auxiliary heads for unknown corpora {sorted(unknown)}; known: {sorted(GENERAL_CORPORA)}")
+    corpora = sorted(set(heads.values()))
+    counts = general_docbin(nlp, {name: read_general(datasets, name, part="train") for name in corpora}, path)
+    log(f"general corpora for the auxiliary heads: {counts}")
+    files = {str(p.relative_to(datasets)): file_hash(p) for name in corpora for p in corpus_files(datasets, name)}
+    return {"heads": heads, "sentences": counts, "part": "train", "sha256": files}
+
+
+def without_heads(path: Path, heads: dict[str, str], out: Path) -> Path:
+    """A trained member without its auxiliary heads (they are for training only)."""
+    nlp = spacy.load(path)
+    for name in heads:
+        nlp.remove_pipe(name)
+    nlp.to_disk(out)
+    return out
 
 
 def train_pipeline(s: TrainSettings, log=print) -> Path:
@@ -199,6 +219,11 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
         overrides["paths.vectors"] = str(work / "vectors")
         overrides["components.tok2vec.model.embed.include_static_vectors"] = True
         log(f"character vectors: {len(keys)} characters × {vectors.shape[1]}")
+    heads = auxiliary_heads(load_config(s.config, overrides=s.overrides))
+    if heads:
+        info["general"] = write_general_docs(nlp, heads, s.datasets, work / "general.spacy", log)
+        info["general"]["general_sentences"] = load_config(s.config, overrides=s.overrides)["corpora"]["train"]["general_sentences"]
+        overrides["paths.general"] = str(work / "general.spacy")
     held_out_selection = "dev" not in s.train_splits
     records = read_corpus(s.gold)
     write_training_set = training_set_writer(nlp, s, corpus, records, log)
@@ -210,7 +235,8 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
         train_dir = work / f"train-{k}"
         info["docs"].update(write_training_set(train_dir, seed))
         spacy_train(s.config, work / f"ner-{k}", overrides={**overrides, "paths.train": str(train_dir), "system.seed": seed})
-        members.append(work / f"ner-{k}" / ("model-best" if held_out_selection else "model-last"))
+        member = work / f"ner-{k}" / ("model-best" if held_out_selection else "model-last")
+        members.append(without_heads(member, heads, work / f"ner-{k}" / "member") if heads else member)
     nlp = spacy.load(members[0]) if s.members == 1 else join_taggers(members)
     nlp.add_pipe("zxie_norms")
     relations = nlp.add_pipe("zxie_relations")
@@ -226,6 +252,7 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
         "training_data_sha256": file_hash(*_paths(s.gold)),
         "config_sha256": file_hash(s.config),
         **({"lexicon": info["lexicon"]} if lexicon_path else {}),
+        **({"general_corpora": info["general"]} if heads else {}),
         "training": info,
         "trained_on": list(s.train_splits),
         "scores": {split: {**evaluate_nlp(nlp, list(select(records, split))), "in_training": split in s.train_splits}
