@@ -6,19 +6,20 @@ the place name at the head of an organ (崇川区政协 → 姜堰区政协) rep
 around names rather than the seeds' names themselves. Replacement names come from the train split
 and from the public corpora: their names, companies, scenic places and addresses (mapped as in
 auxiliary.py), and the place names among the CWS word lists (words ending in 省/市/县/区, 镇/乡/街道,
-村/社区).
+村/社区). The NER corpora are read with zxie.corpus.general, part="train" only: no name of the
+held-out tenth that `zxie evaluate-general` scores is ever put into a training sentence.
 """
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from zxie.training.auxiliary import cluener_spans, msra_sentences
+from zxie.corpus.general import read_general
+from zxie.training.auxiliary import cluener_spans, msra_person_spans
 
 REPLACEABLE = ("PERSON", "REGION", "STREET", "COMMUNITY", "ORG", "PLACE")
 _COMMUNITY_END = re.compile(r"(社区|村)$")
@@ -34,17 +35,15 @@ def name_pools(train: Iterable[dict], datasets: Path) -> dict[str, list[str]]:
         for e in rec["entities"]:
             if e["label"] in REPLACEABLE:
                 pools[e["label"]].add("".join(rec["text"][e["start_offset"]:e["end_offset"]].split()))
-    with open(datasets / "ner" / "cluener_train.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            record = json.loads(line)
-            for s, e, label in cluener_spans(record):
-                if label in REPLACEABLE:
-                    pools[label].add(record["text"][s:e])
-            for surface in record.get("label", {}).get("address", {}):
-                if _COMMUNITY_END.search(surface) and len(surface) <= 6:
-                    pools["COMMUNITY"].add(surface)
-    for text, spans in msra_sentences(datasets / "ner" / "msra_dev.bio"):
-        pools["PERSON"].update(text[s:e] for s, e, _ in spans)
+    for text, spans in read_general(datasets, "cluener", part="train"):
+        for s, e, label in cluener_spans(text, spans):
+            if label in REPLACEABLE:
+                pools[label].add(text[s:e])
+        for s, e, label in spans:
+            if label == "address" and _COMMUNITY_END.search(text[s:e]) and e - s <= 6:
+                pools["COMMUNITY"].add(text[s:e])
+    for text, spans in read_general(datasets, "msra", part="train"):
+        pools["PERSON"].update(text[s:e] for s, e, _ in msra_person_spans(spans))
     for name in ("pku_training_words.utf8", "msr_training_words.utf8"):
         with open(datasets / "cws" / name, encoding="utf-8") as fh:
             for word in (line.strip() for line in fh):

@@ -11,18 +11,23 @@ CLUENER2020 (`ner/cluener_train.jsonl`, labels → ours):
     address → REGION when it ends in 省/市/县/区/州, STREET when it ends in 街道/镇/乡, and has no
     other such unit inside (房山长阳镇 is REGION + STREET for us and is left missing);
     book, game, movie → missing.
-MSRA (`ner/msra_dev.bio`): PER → PERSON; ORG and LOC → missing (they mix our ORG/COMMITTEE and
+MSRA (its three files): PER → PERSON; ORG and LOC → missing (they mix our ORG/COMMITTEE and
 REGION/STREET/PLACE).
+
+Both are read with zxie.corpus.general, and only their part="train" (never the held-out tenth
+that `zxie evaluate-general` scores). This mapping is for training; the one for evaluation is
+zxie.corpus.general.to_our_labels.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from spacy.tokens import Doc
+
+from zxie.corpus.general import Span, in_part, read_file, read_general
 
 CLUENER_DIRECT = {"name": "PERSON", "company": "ORG", "organization": "ORG", "government": "COMMITTEE", "scene": "PLACE"}
 _REGION_END = re.compile(r"(省|市|县|区|州)$")
@@ -38,42 +43,30 @@ def _address_label(text: str) -> str | None:
     return None
 
 
-def cluener_spans(record: dict) -> list[tuple[int, int, str]]:
-    """(start, end, our label) for a CLUENER record (its ends are inclusive)."""
-    mentions = [(s, e + 1, lab, surface) for lab, by_surface in record.get("label", {}).items()
-                for surface, places in by_surface.items() for s, e in places]
-    names = [(s, e) for s, e, lab, _ in mentions if lab == "name"]
+def cluener_spans(text: str, spans: list[Span]) -> list[Span]:
+    """(start, end, our label) of a CLUENER sentence's native spans (read_general's), mapped as above."""
+    names = [(s, e) for s, e, lab in spans if lab == "name"]
     out = []
-    for s, e, lab, surface in mentions:
+    for s, e, lab in spans:
         if lab in CLUENER_DIRECT:
             out.append((s, e, CLUENER_DIRECT[lab]))
         elif lab == "position" and any(ne == s or e == ns for ns, ne in names):
             out.append((s, e, "TITLE"))
-        elif lab == "address" and (label := _address_label(surface)):
+        elif lab == "address" and (label := _address_label(text[s:e])):
             out.append((s, e, label))
     return out
 
 
-def msra_sentences(path: str | Path) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
-    """(text, PERSON spans) for each sentence of a character-per-line BIO file."""
-    chars, tags = [], []
-    with open(path, encoding="utf-8") as fh:
-        for line in list(fh) + [""]:
-            parts = line.split()
-            if len(parts) == 2:
-                chars.append(parts[0])
-                tags.append(parts[1])
-                continue
-            if chars:
-                spans, start = [], None
-                for i, tag in enumerate(tags + ["O"]):
-                    if start is not None and tag != "I-PER":
-                        spans.append((start, i, "PERSON"))
-                        start = None
-                    if tag == "B-PER":
-                        start = i
-                yield "".join(chars), spans
-            chars, tags = [], []
+def msra_person_spans(spans: list[Span]) -> list[Span]:
+    return [(s, e, "PERSON") for s, e, lab in spans if lab == "PER"]
+
+
+def msra_sentences(path: str | Path) -> Iterator[tuple[str, list[Span]]]:
+    """(text, PERSON spans) for each sentence of one MSRA file, its part="train" only.
+    (Kept for train.raw_texts; new code reads read_general(datasets, "msra").)"""
+    for text, spans in read_file(path):
+        if in_part(text, "train"):
+            yield text, msra_person_spans(spans)
 
 
 def partial_doc(nlp, text: str, spans: list[tuple[int, int, str]]) -> Doc | None:
@@ -94,14 +87,12 @@ def partial_doc(nlp, text: str, spans: list[tuple[int, int, str]]) -> Doc | None
 
 
 def auxiliary_docs(nlp, datasets_dir: str | Path) -> Iterator[Doc]:
-    datasets_dir = Path(datasets_dir)
-    with open(datasets_dir / "ner" / "cluener_train.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            record = json.loads(line)
-            doc = partial_doc(nlp, record["text"], cluener_spans(record))
-            if doc is not None:
-                yield doc
-    for text, spans in msra_sentences(datasets_dir / "ner" / "msra_dev.bio"):
-        doc = partial_doc(nlp, text, spans)
+    """Partially annotated Docs of CLUENER and MSRA (part="train")."""
+    for text, spans in read_general(datasets_dir, "cluener", part="train"):
+        doc = partial_doc(nlp, text, cluener_spans(text, spans))
+        if doc is not None:
+            yield doc
+    for text, spans in read_general(datasets_dir, "msra", part="train"):
+        doc = partial_doc(nlp, text, msra_person_spans(spans))
         if doc is not None:
             yield doc

@@ -7,11 +7,13 @@ Three sources, each its own token attribute:
   counties/districts), STREET (towns, streets), COMMUNITY (village and residents' committees);
 - jieba: the words of jieba's own dictionary (dict.txt of the installed package) tagged nr, ns,
   nt or nz, category = the tag;
-- corpus: from the public NER corpora (MSRA, Resume, Weibo, CLUENER) and the gold train split,
-  surnames (SUR, first character of person names), titles (TITLE, whole position spans) and organ
-  suffixes (ORGSUF, the last one to three characters of organisation names).
+- corpus: from the public NER corpora (MSRA, Resume, Weibo, CLUENER, read with
+  zxie.corpus.general) and the gold train split, surnames (SUR, first character of person names),
+  titles (TITLE, whole position spans) and organ suffixes (ORGSUF, the last one to three characters
+  of organisation names).
 
-Only the gold splits the model learns from are read, never dev or test. Every word is CJK, at least
+Only the gold splits the model learns from are read, never dev or test, and of the public corpora
+only part="train", never the held-out tenth that `zxie evaluate-general` scores. Every word is CJK, at least
 two characters long except surnames and one-character organ suffixes.
 """
 
@@ -20,12 +22,12 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
-import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from zxie.corpus.general import available_corpora, corpus_files, read_general
 from zxie.tokenizer import LEXICON_SOURCES, Lexicon
 
 _CJK = re.compile(r"^[\u4e00-\u9fff]+$")
@@ -127,56 +129,21 @@ def jieba_words(path: Path | None = None) -> set[str]:
         return {line.split(" ", 1)[0] for line in fh}
 
 
-def tagged_spans(path: Path) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
-    """(text, [(start, end, label)]) per sentence of a character-per-line BIO / BMES file
-    (labels as written, e.g. PER, NAME, PER.NAM)."""
-    chars: list[str] = []
-    tags: list[str] = []
-    with open(path, encoding="utf-8") as fh:
-        for line in list(fh) + [""]:
-            parts = line.split()
-            if len(parts) == 2:
-                chars.append(parts[0])
-                tags.append(parts[1])
-                continue
-            if chars:
-                spans, start, label = [], None, None
-                for i, tag in enumerate(tags + ["O"]):
-                    pos, _, lab = tag.partition("-")
-                    if start is not None and (pos not in ("I", "M", "E") or lab != label):
-                        spans.append((start, i, label))
-                        start = None
-                    if pos in ("B", "S"):
-                        start, label = i, lab
-                yield "".join(chars), spans
-            chars, tags = [], []
-
-
 # Our kinds (PERSON, TITLE, ORG) per public corpus label.
 KINDS = {"PER": "PERSON", "NAME": "PERSON", "PER.NAM": "PERSON", "name": "PERSON",
          "TITLE": "TITLE", "position": "TITLE",
          "ORG": "ORG", "ORG.NAM": "ORG", "organization": "ORG", "government": "ORG", "company": "ORG"}
-BIO_FILES = ("msra_dev.bio", "msra_bakeoff_test.bio", "msra_train_sample.bio", "resume_train.bmes", "resume_dev.bmes",
-             "weibo_train.bio", "weibo_dev.bio")
 
 
-def corpus_mentions(ner_dir: Path, train_records: Iterable[dict]) -> dict[str, Counter]:
-    """Surface counts of persons, titles and organisations in the public corpora and gold train."""
+def corpus_mentions(datasets: Path, train_records: Iterable[dict]) -> dict[str, Counter]:
+    """Surface counts of persons, titles and organisations in the public corpora (those present
+    under `datasets`, part="train") and the gold train records."""
     out: dict[str, Counter] = defaultdict(Counter)
-    for name in BIO_FILES:
-        if (ner_dir / name).exists():
-            for text, spans in tagged_spans(ner_dir / name):
-                for s, e, lab in spans:
-                    if lab in KINDS:
-                        out[KINDS[lab]][text[s:e]] += 1
-    cluener = ner_dir / "cluener_train.jsonl"
-    if cluener.exists():
-        with open(cluener, encoding="utf-8") as fh:
-            for line in fh:
-                for lab, surfaces in json.loads(line).get("label", {}).items():
-                    if lab in KINDS:
-                        for surface, places in surfaces.items():
-                            out[KINDS[lab]][surface] += len(places)
+    for name in available_corpora(datasets):
+        for text, spans in read_general(datasets, name, part="train"):
+            for s, e, lab in spans:
+                if lab in KINDS:
+                    out[KINDS[lab]][text[s:e]] += 1
     gold_kinds = {"PERSON": "PERSON", "TITLE": "TITLE", "ORG": "ORG", "COMMITTEE": "ORG"}
     for rec in train_records:
         for e in rec["entities"]:
@@ -185,13 +152,13 @@ def corpus_mentions(ner_dir: Path, train_records: Iterable[dict]) -> dict[str, C
     return out
 
 
-def corpus_entries(ner_dir: Path, train_records: Iterable[dict], *, min_surname: int = 5, min_title: int = 2,
+def corpus_entries(datasets: Path, train_records: Iterable[dict], *, min_surname: int = 5, min_title: int = 2,
                    min_suffix: int = 30) -> dict[str, list[str]]:
     """SUR: first characters of 2–3-character person names seen min_surname times; TITLE: title
     spans (2–10 characters) seen min_title times; ORGSUF: one- to three-character endings of
     organisation names seen min_suffix times and ending fewer than three person names, plus
     ORGAN_SUFFIXES."""
-    mentions = corpus_mentions(ner_dir, train_records)
+    mentions = corpus_mentions(datasets, train_records)
     surnames: Counter = Counter()
     for name, n in mentions["PERSON"].items():
         if 2 <= len(name) <= 3 and _CJK.match(name):
@@ -235,11 +202,12 @@ def build_lexicon(datasets: Path, train_records: list[dict], sources: Iterable[s
         entries["jieba"] = jieba_entries()
         inputs["jieba/dict.txt"] = file_hash(jieba_dict_path())
     if "corpus" in sources:
-        entries["corpus"] = corpus_entries(datasets / "ner", train_records)
-        for name in (*BIO_FILES, "cluener_train.jsonl"):
-            if (datasets / "ner" / name).exists():
-                inputs[f"ner/{name}"] = file_hash(datasets / "ner" / name)
+        entries["corpus"] = corpus_entries(datasets, train_records)
+        for name in available_corpora(datasets):
+            for path in corpus_files(datasets, name):
+                inputs[path.relative_to(datasets).as_posix()] = file_hash(path)
         inputs["gold train split"] = "see training_data_sha256"
+        inputs["public corpora part"] = "train: sentences with sha256(text) % 10 != 0 (zxie.corpus.general)"
     lexicon = Lexicon(entries)
     sources = lexicon.sources
     counts = {src: {cat: len(words) for cat, words in cats.items()} for src, cats in lexicon.entries.items()}
