@@ -149,3 +149,50 @@ def train_curve(
     for p in curve["points"]:
         typer.echo(f"{p['fraction']:>5.0%}  {p['train_sentences']:5d} sentences  NER F1 {p['ner_f']:.3f}  relations F1 {p['relations_f']:.3f}")
     typer.echo(f"wrote {output / 'curve.json'} and {output / 'curve.png'}")
+
+
+def evaluate_general(
+    models: list[Path] = typer.Argument(..., help="Model directories to score (e.g. models/zxie-default); one column group each."),
+    datasets: Path = typer.Option(Path("../shared/datasets"), help="Folder holding the public corpora under ner/ (as for zxie train)."),
+    corpus: list[str] = typer.Option([], "--corpus", help="Score only this corpus: msra, resume, weibo or cluener (repeatable; default: every one with files under --datasets)."),
+    part: str = typer.Option("heldout", help="Which sentences: heldout (the tenth with sha256(text) % 10 == 0, which zxie train leaves out), train (the other nine tenths) or all."),
+    limit: int = typer.Option(None, min=1, help="Score only the first N sentences of each corpus's part (a quick look)."),
+    json_out: Path = typer.Option(None, "--json", help="Also write every count and score (per corpus, label and model) to this JSON file."),
+) -> None:
+    """Score models on the public NER corpora (MSRA, Resume, Weibo, CLUENER under DATASETS/ner),
+    by default on their held-out tenth, which zxie's training code leaves out.
+
+    Each sentence is one document. The corpora's own labels are mapped to ours, and each corpus
+    scores only the labels of ours it marks completely: msra PERSON; resume PERSON, TITLE, ORG;
+    weibo PERSON, REGION; cluener PERSON, TITLE, ORG, COMMITTEE (why, label by label:
+    annotations/DECISIONS.md, "General corpora"). A predicted entity of a scored label is correct
+    when its span and label equal a mapped gold mention's, else a false positive. The table gives,
+    per corpus and label, the gold count and each model's precision, recall and F1, plus the micro
+    scores of the corpus.
+
+    Example: zxie evaluate-general models/zxie-default --corpus msra --limit 200"""
+    from zxie import load
+    from zxie.corpus.general import GENERAL_CORPORA, PARTS, available_corpora
+    from zxie.evaluation.general import evaluate_general as run, format_general_table
+
+    if part not in PARTS:
+        _fail(f"--part must be one of {', '.join(PARTS)}, not {part!r}")
+    unknown = [c for c in corpus if c not in GENERAL_CORPORA]
+    if unknown:
+        _fail(f"unknown corpus {unknown[0]!r}: choose from {', '.join(GENERAL_CORPORA)}")
+    present = available_corpora(datasets)
+    corpora = list(dict.fromkeys(corpus)) or present
+    missing = [c for c in corpora if c not in present]
+    if missing or not corpora:
+        _fail(f"no files of {', '.join(missing) or 'any corpus'} under {datasets} (expected {datasets / 'ner'}/…)")
+    pipelines = []
+    for path in models:
+        try:
+            pipelines.append((str(path), load(path)))
+        except (OSError, ValueError) as err:
+            _fail(f"cannot load the model {path}: {err}")
+    result = run(pipelines, datasets, corpora, part=part, limit=limit, progress=sys.stderr.isatty())
+    typer.echo(format_general_table(result))
+    if json_out is not None:
+        json_out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        typer.echo(f"wrote {json_out}", err=True)

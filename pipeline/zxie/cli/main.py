@@ -6,7 +6,7 @@ import typer
 
 from zxie import __version__
 from zxie.cli import annotate, annotations
-from zxie.cli.evaluate import evaluate, train_curve
+from zxie.cli.evaluate import evaluate, evaluate_general, train_curve
 from zxie.cli.extract import extract
 from zxie.cli.train import pretrain, train, train_segmenter
 
@@ -25,6 +25,7 @@ app.command("train", help="Train the pipeline (NER, relations, norms; a segmente
 app.command("train-segmenter", help="Train the spacy-pkuseg segmentation model alone.")(train_segmenter)
 app.command("pretrain", help="Pretrain the NER's tok2vec on raw text (masked characters).")(pretrain)
 app.command("evaluate", help="Score models, extracted records and baselines on gold: NER views, relations, norms, CIs, report.")(evaluate)
+app.command("evaluate-general", short_help="Score models on the held-out tenth of the public NER corpora (MSRA, Resume, Weibo, CLUENER), on our labels.")(evaluate_general)
 app.command("train-curve", help="Learning curve: train on 25/50/75/100 % of the training split, F1 on dev against data size.")(train_curve)
 
 
