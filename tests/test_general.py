@@ -210,8 +210,8 @@ def test_cli(tiny_general, tmp_path):
 
 def test_training_code_never_reads_the_heldout_tenth(tmp_path):
     from zxie.training.augment import name_pools
-    from zxie.training.auxiliary import msra_sentences
     from zxie.training.lexicon import corpus_mentions
+    from zxie.training.train import raw_texts
 
     names = [a + b + c for a in "赵钱孙李" for b in "明华国强" for c in "东西南北"]
     held = [n for n in names if is_heldout(f"{n}在北京")]
@@ -221,10 +221,11 @@ def test_training_code_never_reads_the_heldout_tenth(tmp_path):
     write(tmp_path / "ner" / "msra_dev.bio", bio)
     write(tmp_path / "ner" / "cluener_train.jsonl", "".join(
         json.dumps({"text": f"{n}在北京", "label": {"name": {n: [[0, 2]]}}}, ensure_ascii=False) + "\n" for n in names))
-    for name in ("pku_training_words.utf8", "msr_training_words.utf8"):
+    for name in ("pku_training_words.utf8", "msr_training_words.utf8", "pku_test_gold.utf8", "msr_test_gold.utf8"):
         write(tmp_path / "cws" / name, "")
+    write(tmp_path / "gold.jsonl", "")
     pools = name_pools([], tmp_path)
     mentions = corpus_mentions(tmp_path, [])
     assert set(pools["PERSON"]) == set(seen)
     assert set(mentions["PERSON"]) == set(seen) and all(mentions["PERSON"][n] == 2 for n in seen)  # MSRA + CLUENER
-    assert {t[:3] for t, _ in msra_sentences(tmp_path / "ner" / "msra_dev.bio")} == set(seen)
+    assert {t[:3] for t in raw_texts(tmp_path / "gold.jsonl", tmp_path)} == set(seen)  # the vectors' raw text

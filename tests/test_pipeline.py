@@ -45,7 +45,7 @@ def test_tiny_pipeline_trains_end_to_end(tiny_model, tiny_data, tmp_path):
     assert len(meta["training_data_sha256"]) == 64
     assert set(meta["scores"]) == {"train", "dev", "test"}
     assert (tiny_model / "tokenizer" / "weights.npz").exists()  # the segmenter travels with the model
-    assert (tiny_model / "zxie_relations" / "model.skops").exists()
+    assert (tiny_model / "zxie_relations" / "linear.json").exists()  # the relation model as plain data
     # extraction with it writes valid records whose spans index the input
     docs = tmp_path / "in"
     docs.mkdir()
@@ -60,8 +60,9 @@ def test_tiny_pipeline_trains_end_to_end(tiny_model, tiny_data, tmp_path):
 
 
 def test_the_joined_ner_averages_its_members_tag_probabilities(tiny_model, tiny_data):
-    # trained on the train split only, so each member is its best checkpoint on dev
-    members = [tiny_data / "model.work" / f"ner-{k}" / "model-best" for k in range(2)]
+    # trained on the train split only, so each member is its best checkpoint on dev, without the
+    # auxiliary heads it was trained with
+    members = [tiny_data / "model.work" / f"ner-{k}" / "member" for k in range(2)]
     text = next(iter(read_records(tiny_data / "gold.jsonl"))).text
     probs = []
     for path in members:
@@ -77,11 +78,11 @@ def test_the_joined_ner_averages_its_members_tag_probabilities(tiny_model, tiny_
 
 
 def test_members_with_different_vectors_are_not_joined(tiny_data, tmp_path):
-    member = spacy.load(tiny_data / "model.work" / "ner-0" / "model-best")
+    member = spacy.load(tiny_data / "model.work" / "ner-0" / "member")
     member.vocab.vectors.data[0] += 1.0
     member.to_disk(tmp_path / "other")
     with pytest.raises(ValueError, match="static vectors differ"):
-        join_taggers([tiny_data / "model.work" / "ner-1" / "model-best", tmp_path / "other"])
+        join_taggers([tiny_data / "model.work" / "ner-1" / "member", tmp_path / "other"])
 
 
 def test_every_gold_entity_aligns_with_tokens(tiny_model):

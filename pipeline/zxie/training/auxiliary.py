@@ -19,10 +19,8 @@ stricter one that scores models (zxie.corpus.general.to_our_labels, annotations/
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
-from zxie.corpus.general import Span, in_part, read_file
+from zxie.corpus.general import Span
 
 CLUENER_DIRECT = {"name": "PERSON", "company": "ORG", "organization": "ORG", "government": "COMMITTEE", "scene": "PLACE"}
 _REGION_END = re.compile(r"(省|市|县|区|州)$")
@@ -54,11 +52,3 @@ def cluener_spans(text: str, spans: list[Span]) -> list[Span]:
 
 def msra_person_spans(spans: list[Span]) -> list[Span]:
     return [(s, e, "PERSON") for s, e, lab in spans if lab == "PER"]
-
-
-def msra_sentences(path: str | Path) -> Iterator[tuple[str, list[Span]]]:
-    """(text, PERSON spans) for each sentence of one MSRA file, its part="train" only.
-    (Kept for train.raw_texts; new code reads read_general(datasets, "msra").)"""
-    for text, spans in read_file(path):
-        if in_part(text, "train"):
-            yield text, msra_person_spans(spans)

@@ -17,6 +17,7 @@ import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from spacy.tokens import DocBin
 from spacy.training import Corpus, Example
 from spacy.util import registry
 
@@ -25,13 +26,18 @@ from spacy.util import registry
 def create_train_corpus(path: Path, general: Path | None = None, general_sentences: int = 0, seed: int = 0,
                         max_length: int = 0) -> Callable[..., Iterator[Example]]:
     gold = Corpus(path, max_length=max_length)
+    examples: list[Example] = []
 
     def read(nlp) -> Iterator[Example]:
-        yield from gold(nlp)
-        if general_sentences > 0:
-            if general is None:
-                raise ValueError("zxie.TrainCorpus.v1: general_sentences > 0 needs `general` (paths.general)")
-            pool = list(Corpus(general)(nlp))
-            yield from random.Random(seed).sample(pool, min(general_sentences, len(pool)))
+        # made once: `spacy train` asks for the examples once per component it initializes
+        if not examples:
+            examples.extend(gold(nlp))
+            if general_sentences > 0:
+                if general is None:
+                    raise ValueError("zxie.TrainCorpus.v1: general_sentences > 0 needs `general` (paths.general)")
+                docs = list(DocBin().from_disk(general).get_docs(nlp.vocab))
+                sample = random.Random(seed).sample(docs, min(general_sentences, len(docs)))
+                examples.extend(Example(nlp.make_doc(doc.text), doc) for doc in sample)
+        yield from examples
 
     return read

@@ -24,7 +24,6 @@ the model directory, and the meta records its sources, sizes and input hashes.
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -96,14 +95,13 @@ def build_segmenter(gold: Path, datasets: Path, out_dir: Path, iterations: int, 
 
 
 def raw_texts(gold: Path, datasets: Path) -> list[str]:
-    """Unlabelled text for the character vectors: public corpora and the gold train split only."""
-    from zxie.training.auxiliary import msra_sentences
+    """Unlabelled text for the character vectors: the CWS corpora, the general NER corpora without
+    their held-out tenth (zxie.corpus.general) and the gold train split only."""
+    from zxie.corpus.general import available_corpora, read_general
 
     texts = [line.replace(" ", "") for name in ("pku_test_gold.utf8", "msr_test_gold.utf8")
              for line in read_cws(datasets / "cws" / name)]
-    with open(datasets / "ner" / "cluener_train.jsonl", encoding="utf-8") as fh:
-        texts += [json.loads(line)["text"] for line in fh]
-    texts += [text for text, _ in msra_sentences(datasets / "ner" / "msra_dev.bio")]
+    texts += [text for name in available_corpora(datasets) for text, _ in read_general(datasets, name, part="train")]
     texts += [sec["text"] for sec in select(read_corpus(gold), "train")]
     return texts
 
