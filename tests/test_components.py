@@ -1,8 +1,10 @@
 """The tokenizer and the relation component on their own."""
 
+import numpy as np
 import pytest
 import spacy
 
+from zxie.components.linear import LinearClassifier
 from zxie.components.relations import Entity, RelationExtractor, candidate_pairs
 from zxie.corpus.interchange import read_records
 from zxie.corpus.splits import select
@@ -40,18 +42,81 @@ def test_candidates_stay_inside_sentences_and_schema():
     assert candidate_pairs(text, ents, 80) == [(1, 0)]  # only PERSON -> TITLE, same sentence
 
 
-def test_relation_model_round_trips_and_refuses_untrusted_files(tmp_path):
+def test_relation_model_round_trips_as_plain_data(tmp_path):
     records = list(select(list(read_records(GOLD)), "train"))
     rx = RelationExtractor()
     info = rx.fit(records)
     assert info["positive"] > 100
     rx.to_disk(tmp_path / "rel")
+    assert sorted(p.name for p in (tmp_path / "rel").iterdir()) == ["cfg", "coef.npy", "intercept.npy", "linear.json"]
     back = RelationExtractor().from_disk(tmp_path / "rel")
     sample = records[0]
     ents = [Entity(e["label"], e["start_offset"], e["end_offset"]) for e in sample["entities"]]
     assert back.predict(sample["text"], ents) == rx.predict(sample["text"], ents)
+    # coefficients are read without pickle: an object array does not load
+    np.save(tmp_path / "rel" / "coef.npy", np.array([print], dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError, match="pickle"):
+        RelationExtractor().from_disk(tmp_path / "rel")
+
+
+def _sklearn_pipeline(X, y):
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline([("features", DictVectorizer()),
+                     ("classifier", LogisticRegression(max_iter=2000, class_weight="balanced", random_state=0))]).fit(X, y)
+
+
+def test_numpy_predictor_gives_scikit_learns_probabilities():
+    """The stored predictor (LinearClassifier) against the scikit-learn pipeline it was made from,
+    on real candidate pairs: fitted on train, scored on dev (features unseen in training included)."""
+    records = list(read_records(GOLD))
+    rx = RelationExtractor()
+    X, y = rx.examples(select(records, "train"))
+    X_dev, _ = rx.examples(select(records, "dev"))
+    pipeline = _sklearn_pipeline(X, y)
+    model = LinearClassifier.from_sklearn(pipeline)
+    assert model.link == "softmax" and model.classes_ == list(pipeline.classes_)
+    want = pipeline.predict_proba(X_dev)
+    got = model.predict_proba(X_dev)
+    assert got.shape == want.shape and len(X_dev) > 100
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    assert (got.argmax(axis=1) == want.argmax(axis=1)).all()
+    # two classes: a binary model, one coefficient row
+    binary = [label if label == "NONE" else "REL" for label in y]
+    pipeline = _sklearn_pipeline(X, binary)
+    model = LinearClassifier.from_sklearn(pipeline)
+    assert model.link == "binary" and model.coef.shape[0] == 1
+    np.testing.assert_allclose(model.predict_proba(X_dev), pipeline.predict_proba(X_dev), rtol=0, atol=1e-12)
+    # string values are one-hot features, as in DictVectorizer
+    pipeline = _sklearn_pipeline([{"a": "x"}, {"a": "y"}, {"a": "x", "b": 2.0}], ["P", "Q", "P"])
+    rows = [{"a": "x"}, {"a": "y", "b": 1.0}, {"c": 1.0}]
+    np.testing.assert_allclose(LinearClassifier.from_sklearn(pipeline).predict_proba(rows), pipeline.predict_proba(rows),
+                               rtol=0, atol=1e-12)
+
+
+def test_one_vs_rest_link_normalises_logistic_scores():
+    model = LinearClassifier(["f", "g"], ["A", "B", "C"], np.array([[1.0, 0.0], [0.0, 2.0], [-1.0, 1.0]]),
+                             np.array([0.1, -0.2, 0.0]), "ovr")
+    scores = np.array([[1.1, -0.2, -1.0], [1.1, 1.8, 0.0]])  # rows {f}, {f, g}
+    p = 1 / (1 + np.exp(-scores))
+    np.testing.assert_allclose(model.predict_proba([{"f": 1.0}, {"f": 1.0, "g": 1.0}]), p / p.sum(axis=1, keepdims=True))
+
+
+def test_a_model_saved_with_skops_still_loads(tmp_path):
+    """Model directories saved before the numpy predictor (model.skops) are read, trusted types only."""
     import skops.io as sio
 
+    records = list(read_records(GOLD))
+    X, y = RelationExtractor().examples(select(records, "train"))
+    pipeline = _sklearn_pipeline(X, y)
+    (tmp_path / "rel").mkdir()
+    (tmp_path / "rel" / "cfg").write_text('{"threshold": 0.5, "max_between": 80}')
+    sio.dump(pipeline, tmp_path / "rel" / "model.skops")
+    rx = RelationExtractor().from_disk(tmp_path / "rel")
+    X_dev, _ = rx.examples(select(records, "dev"))
+    np.testing.assert_allclose(rx.model.predict_proba(X_dev), pipeline.predict_proba(X_dev), rtol=0, atol=1e-12)
     sio.dump({"payload": print}, tmp_path / "rel" / "model.skops")  # a callable: must not load
     with pytest.raises(ValueError, match="does not load"):
         RelationExtractor().from_disk(tmp_path / "rel")

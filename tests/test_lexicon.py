@@ -9,7 +9,7 @@ import pytest
 import spacy
 
 from tests.conftest import ROOT, SHARED
-from zxie.tokenizer import LEXICON_FILE, NO_MATCH, Lexicon
+from zxie.tokenizer import LEXICON_FILE, LEXICON_INDEX, NO_MATCH, Lexicon
 
 GAZETTEERS = SHARED / "datasets" / "gazetteers"
 
@@ -43,9 +43,18 @@ def test_matcher_against_brute_force(seed):
                      for cat in rng.sample(["A", "B", "C"], rng.randint(1, 3))}
                for src in rng.sample(["gazetteer", "jieba", "corpus"], rng.randint(1, 3))}
     lexicon = Lexicon(entries)
+    saved = Lexicon.from_bytes(lexicon.to_bytes(), lexicon.index_bytes())  # the compiled trie, read back
+    assert saved._entries is None  # the word lists are read only when asked for
     for _ in range(20):
         text = "".join(rng.choices(alphabet, k=rng.randint(0, 40)))
-        assert lexicon.features(text) == brute_force(entries, text)
+        assert lexicon.features(text) == brute_force(entries, text) == saved.features(text)
+    assert saved.entries == lexicon.entries and saved.sha256() == lexicon.sha256() and saved.size == lexicon.size
+
+
+def test_an_index_of_other_word_lists_is_not_used():
+    old, new = Lexicon({"gazetteer": {"REGION": ["崇川"]}}), Lexicon({"gazetteer": {"REGION": ["学田"]}})
+    loaded = Lexicon.from_bytes(new.to_bytes(), old.index_bytes())
+    assert loaded.features("崇川学田") == new.features("崇川学田")
 
 
 def test_unknown_source_refused():
@@ -86,6 +95,7 @@ def test_round_trip(tmp_path):
     want = [(t.lemma_, t.tag_, str(t.morph)) for t in nlp(text)]
     nlp.to_disk(tmp_path / "model")
     assert (tmp_path / "model" / "tokenizer" / LEXICON_FILE).exists()
+    assert (tmp_path / "model" / "tokenizer" / LEXICON_INDEX).exists()
     loaded = spacy.load(tmp_path / "model")
     assert [(t.lemma_, t.tag_, str(t.morph)) for t in loaded(text)] == want
     again = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "zxie.ReportTokenizer.v1", "words": False, "lexicon": True}}})

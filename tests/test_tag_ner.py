@@ -1,11 +1,12 @@
-"""The BILUO tagger's decoding: exact, valid, and unchanged by skipping sure-outside characters."""
+"""The BILUO tagger's decoding: exact, valid, unchanged by skipping sure-outside characters, and the
+same as a step-by-step search."""
 
 from itertools import product
 
 import numpy as np
 import pytest
 
-from zxie.components.tag_ner import SURE_OUTSIDE, biluo_tags, viterbi_biluo
+from zxie.components.tag_ner import SURE_OUTSIDE, TagNER, biluo_tags, uncertain_stretches, viterbi_biluo
 
 LABELS = ("A", "B")
 TAGS = biluo_tags(LABELS)
@@ -80,3 +81,88 @@ def test_entities_never_start_or_end_with_whitespace_or_quotes(tiny_model):
         probs[k, ner.tags.index(tag)] = 1.0
     ner.set_annotations([doc], [probs])
     assert [(e.text, e.label_) for e in doc.ents] == [("学田", "STREET")]
+
+
+def stepwise_viterbi(probs, labels):
+    """The decoder as it was before the lockstep one: one step per token with numpy scalars (the
+    reference for its exact output, ties and float32 sums included)."""
+    logp = np.log(np.maximum(probs, 1e-12))
+    n, n_labels = len(logp), len(labels)
+    o = logp[:, 0]
+    b, i, last, u = (logp[:, 1 + k :: 4] for k in range(4))
+    out_from = np.empty(n, dtype=object)
+    in_from_b = np.empty((n, n_labels), dtype=bool)
+    out_score = 0.0
+    in_score = np.full(n_labels, -np.inf)
+    for t in range(n):
+        close = in_score + last[t]
+        single = out_score + u[t]
+        cands = (out_score + o[t], close.max(), single.max())
+        best = int(np.argmax(cands))
+        out_from[t] = ("O",) if best == 0 else ("L", int(close.argmax())) if best == 1 else ("U", int(single.argmax()))
+        opened = out_score + b[t]
+        going = in_score + i[t]
+        in_from_b[t] = opened >= going
+        out_score, in_score = cands[best], np.where(in_from_b[t], opened, going)
+    spans, t = [], n - 1
+    while t >= 0:
+        step = out_from[t]
+        if step[0] == "O":
+            t -= 1
+        elif step[0] == "U":
+            spans.append((t, t + 1, labels[step[1]]))
+            t -= 1
+        else:
+            j, end = step[1], t + 1
+            t -= 1
+            while not in_from_b[t, j]:
+                t -= 1
+            spans.append((t, end, labels[j]))
+            t -= 1
+    return spans[::-1]
+
+
+def stepwise_decode(probs, labels):
+    spans, outside, t = [], probs[:, 0] >= SURE_OUTSIDE, 0
+    while t < len(probs):
+        if outside[t]:
+            t += 1
+            continue
+        end = t
+        while end < len(probs) and not outside[end]:
+            end += 1
+        spans += [(t + a, t + b, label) for a, b, label in stepwise_viterbi(probs[t:end], labels)]
+        t = end
+    return spans
+
+
+class Decoder:
+    decode = TagNER.decode
+
+    def __init__(self, labels):
+        self.labels = labels
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lockstep_decoding_equals_the_stepwise_search(seed):
+    rng = np.random.default_rng(seed)
+    for trial in range(400):
+        n_labels = int(rng.integers(1, 5))
+        labels = tuple("ABCD"[:n_labels])
+        probs = rng.dirichlet(np.ones(1 + 4 * n_labels) * rng.choice([0.05, 0.3, 1.0]), size=int(rng.integers(0, 60)))
+        if trial % 3 == 0 and len(probs):
+            probs[rng.random(len(probs)) < 0.4] = np.eye(probs.shape[1])[0]  # sure-outside tokens: many stretches
+        if trial % 5 == 0:
+            probs = np.round(probs, 1)  # ties
+        if trial % 2:
+            probs = probs.astype(np.float32)  # the model's dtype: outside scores summed in float32
+        assert viterbi_biluo(probs, labels) == stepwise_viterbi(probs, labels)
+        assert Decoder(labels).decode(probs) == stepwise_decode(probs, labels)
+
+
+def test_uncertain_stretches():
+    probs = np.zeros((7, 5))
+    probs[:, 0] = [1.0, 0.2, 0.3, 1.0, 0.995, 0.1, 0.5]
+    starts, lengths = uncertain_stretches(probs)
+    assert starts.tolist() == [1, 5] and lengths.tolist() == [2, 2]
+    assert [x.tolist() for x in uncertain_stretches(np.zeros((0, 5)))] == [[], []]

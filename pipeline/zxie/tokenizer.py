@@ -16,15 +16,18 @@ E end, S a whole one-character match) and the match's category, e.g. `B_REGION|E
 jieba's dictionary in `tag_`, the corpus-derived surnames / titles / organ suffixes in `morph`
 (`Lex=B_TITLE,S_SUR`); `_` (an empty morph) where nothing matches. With `words = true`, where
 `lemma_` and `tag_` hold the word features, all three go into `morph` as fields
-(`Gaz=B_REGION|Dict=B_ns|Lex=S_SUR`, `MORPH_FIELDS`). Matching is an Aho-Corasick automaton
-(pyahocorasick) over the whitespace-free text, so a layout break inside a name does not hide it.
-The lexicon (built by pipeline/zxie/training/lexicon.py) is saved with the tokenizer.
+(`Gaz=B_REGION|Dict=B_ns|Lex=S_SUR`, `MORPH_FIELDS`). Matching walks a character trie of all
+the words (zxie.trie) over the whitespace-free text, so a layout break inside a name does not hide
+it. The lexicon (built by pipeline/zxie/training/lexicon.py) is saved with the tokenizer: its word
+lists (`LEXICON_FILE`) and the trie compiled from them (`LEXICON_INDEX`, numpy arrays only), so
+loading a model does not rebuild the trie.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import shutil
 import tempfile
 from pathlib import Path
@@ -37,6 +40,7 @@ from spacy.util import registry
 
 from zxie.segmentation import MODEL_FILES, Segmenter
 from zxie.text import sentence_spans, squeeze
+from zxie.trie import WordTrie
 
 SPACE_TAG = "_SP"
 NO_MATCH = "_"
@@ -46,30 +50,44 @@ LEXICON_SOURCES = tuple(LEXICON_ATTRS)
 # With word features (words = true) every source is a field of MORPH.
 MORPH_FIELDS = {"gazetteer": "Gaz", "jieba": "Dict", "corpus": "Lex"}
 LEXICON_FILE = "lexicon.msgpack.gz"
+LEXICON_INDEX = "lexicon.trie.npz"
 
 
 POSITIONS = ("B", "I", "E", "S")
 
 
 class Lexicon:
-    """Words with categories per source, matched all at once by one Aho-Corasick automaton.
+    """Words with categories per source, matched all at once by one character trie (zxie.trie).
 
     `entries`: {source: {category: [word, ...]}}. Each (source, category) has a number g; a
     character's features are one integer with bit g + p·G set for position p (B, I, E, S) of a
     match of category g covering it (G categories in all), so the per-match work is numpy.
-    `features(text)` gives, per source, one set of `{B,I,E,S}_{category}` strings per character."""
+    `features(text)` gives, per source, one set of `{B,I,E,S}_{category}` strings per character.
+
+    Saved as the word lists (`to_bytes`, whose sha256 the model's meta records) and the compiled
+    trie (`index_bytes`); `from_bytes(data, index)` uses a trie compiled from exactly these word
+    lists (it records their sha256) and reads the lists themselves only when asked for them."""
 
     def __init__(self, entries: dict[str, dict[str, list[str]]], *, normalized: bool = False):
         """`normalized`: the word lists are already sorted and free of duplicates (a saved lexicon)."""
-        import ahocorasick
-
         unknown = set(entries) - set(LEXICON_SOURCES)
         if unknown:
             raise ValueError(f"unknown lexicon sources {sorted(unknown)}; known: {LEXICON_SOURCES}")
-        self.entries = entries if normalized else {src: {cat: sorted(set(words)) for cat, words in cats.items()}
-                                                   for src, cats in entries.items()}
-        self.sources = [src for src in LEXICON_SOURCES if src in self.entries]
-        self.categories = [(src, cat) for src in self.sources for cat in self.entries[src]]
+        self._entries = entries if normalized else {src: {cat: sorted(set(words)) for cat, words in cats.items()}
+                                                    for src, cats in entries.items()}
+        self._data: bytes | None = None
+        sources = [src for src in LEXICON_SOURCES if src in self._entries]
+        self._set_categories(sources, [(src, cat) for src in sources for cat in self._entries[src]])
+        combos: dict[str, int] = {}
+        for g, (src, cat) in enumerate(self.categories):
+            for w in self._entries[src][cat]:
+                combos[w] = combos.get(w, 0) | (1 << g)
+        self.trie = WordTrie.build(combos, dtype=np.uint16)  # ≤ 16 categories
+        self.size = len(combos)
+
+    def _set_categories(self, sources: list[str], categories: list[tuple[str, str]]) -> None:
+        self.sources = sources
+        self.categories = categories
         if len(self.categories) > 16:
             raise ValueError(f"at most 16 lexicon categories (64 bits), not {len(self.categories)}")
         G = self.n_categories = len(self.categories)
@@ -80,28 +98,22 @@ class Lexicon:
             for p, pos in enumerate(POSITIONS):
                 self.source_masks[src] |= 1 << (g + p * G)
                 self.labels[g + p * G] = (src, f"{pos}_{cat}")
-        combos: dict[str, int] = {}
-        for g, (src, cat) in enumerate(self.categories):
-            for w in self.entries[src][cat]:
-                combos[w] = combos.get(w, 0) | (1 << g)
-        self.automaton = ahocorasick.Automaton()
-        for w, mask in combos.items():
-            self.automaton.add_word(w, (len(w), mask))
-        self.size = len(combos)
-        if self.size:
-            self.automaton.make_automaton()
+
+    @property
+    def entries(self) -> dict[str, dict[str, list[str]]]:
+        if self._entries is None:
+            self._entries = srsly.msgpack_loads(gzip.decompress(self._data))
+        return self._entries
 
     def bits(self, text: str) -> np.ndarray:
         """One uint64 of feature bits per character of text."""
         out = np.zeros(len(text), dtype=np.uint64)
-        matches = list(self.automaton.iter(text)) if self.size and text else []
-        if not matches:
+        starts, lens, masks = self.trie.find(text) if self.size and text else ((),) * 3
+        if not len(starts):
             return out
+        masks = masks.astype(np.uint64)
         G = self.n_categories
-        ends = np.fromiter((m[0] for m in matches), dtype=np.int64, count=len(matches))
-        lens = np.fromiter((m[1][0] for m in matches), dtype=np.int64, count=len(matches))
-        masks = np.fromiter((m[1][1] for m in matches), dtype=np.uint64, count=len(matches))
-        starts = ends - lens + 1
+        ends = starts + lens - 1
         one = lens == 1
         np.bitwise_or.at(out, ends[one], masks[one] << np.uint64(3 * G))
         many = ~one
@@ -125,11 +137,37 @@ class Lexicon:
         return {src: [self.label_set(v, src) for v in values] for src in self.sources}
 
     def to_bytes(self) -> bytes:
-        return gzip.compress(srsly.msgpack_dumps(self.entries), mtime=0)
+        """The word lists (gzipped msgpack)."""
+        if self._data is None:
+            self._data = gzip.compress(srsly.msgpack_dumps(self._entries), mtime=0)
+        return self._data
+
+    def index_bytes(self) -> bytes:
+        """The compiled trie and what it was compiled from (an .npz of plain arrays)."""
+        buf = io.BytesIO()
+        np.savez_compressed(buf, keys=self.trie.keys, values=self.trie.values, n_root=np.int64(self.trie.n_root),
+                            size=np.int64(self.size), sources=np.array(self.sources, dtype=str),
+                            categories=np.array([f"{s}\t{c}" for s, c in self.categories], dtype=str),
+                            lexicon_sha256=np.array(self.sha256()))
+        return buf.getvalue()
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> Lexicon:
-        return cls(srsly.msgpack_loads(gzip.decompress(data)), normalized=True)
+    def from_bytes(cls, data: bytes, index: bytes | None = None) -> Lexicon:
+        """The lexicon of word lists DATA (`to_bytes`); with INDEX (`index_bytes`) compiled from
+        them, without compiling the trie again. An index of other word lists is ignored."""
+        if index is not None:
+            with np.load(io.BytesIO(index), allow_pickle=False) as arrays:
+                if str(arrays["lexicon_sha256"]) == hashlib.sha256(data).hexdigest():
+                    lexicon = cls.__new__(cls)
+                    lexicon._entries, lexicon._data = None, data
+                    lexicon._set_categories(arrays["sources"].tolist(),
+                                            [tuple(x.split("\t", 1)) for x in arrays["categories"].tolist()])
+                    lexicon.trie = WordTrie(arrays["keys"], arrays["values"], int(arrays["n_root"]))
+                    lexicon.size = int(arrays["size"])
+                    return lexicon
+        lexicon = cls(srsly.msgpack_loads(gzip.decompress(data)), normalized=True)
+        lexicon._data = data
+        return lexicon
 
     def sha256(self) -> str:
         return hashlib.sha256(self.to_bytes()).hexdigest()
@@ -292,6 +330,7 @@ class ReportTokenizer:
                 shutil.copy(self.segmenter.model_dir / name, path / name)
         if self.lexicon is not None:
             (path / LEXICON_FILE).write_bytes(self.lexicon.to_bytes())
+            (path / LEXICON_INDEX).write_bytes(self.lexicon.index_bytes())
 
     def from_disk(self, path, *, exclude=()):
         path = Path(path)
@@ -299,7 +338,8 @@ class ReportTokenizer:
         if cfg.get("segmenter"):
             self.segmenter = Segmenter(path)
         if cfg.get("lexicon"):
-            self.lexicon = Lexicon.from_bytes((path / LEXICON_FILE).read_bytes())
+            index = path / LEXICON_INDEX
+            self.lexicon = Lexicon.from_bytes((path / LEXICON_FILE).read_bytes(), index.read_bytes() if index.exists() else None)
             self._keys = {}
         return self
 
@@ -309,12 +349,13 @@ class ReportTokenizer:
             files = {name: (self.segmenter.model_dir / name).read_bytes() for name in MODEL_FILES}
         if self.lexicon is not None:
             files[LEXICON_FILE] = self.lexicon.to_bytes()
+            files[LEXICON_INDEX] = self.lexicon.index_bytes()
         return srsly.msgpack_dumps(files)
 
     def from_bytes(self, data, *, exclude=()):
         files = srsly.msgpack_loads(data)
         if LEXICON_FILE in files:
-            self.lexicon = Lexicon.from_bytes(files.pop(LEXICON_FILE))
+            self.lexicon = Lexicon.from_bytes(files.pop(LEXICON_FILE), files.pop(LEXICON_INDEX, None))
             self._keys = {}
         if files:
             tmp = Path(tempfile.mkdtemp(prefix="zxie-segmenter-"))

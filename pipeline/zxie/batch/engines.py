@@ -170,6 +170,8 @@ class DaskEngine:
                  partition_docs: int, partition_chars: int, task: Callable = worker.dask_process_partition):
         from distributed import Client, LocalCluster
 
+        from zxie.batch.dask_plugin import ModelPlugin
+
         self.partition_docs, self.partition_chars = partition_docs, partition_chars
         self.task = task
         self.cluster = None
@@ -182,7 +184,7 @@ class DaskEngine:
         try:
             archive = worker.zip_model(model)
             self.plugin_name = f"zxie-model-{hashlib.sha1(archive).hexdigest()[:12]}-{batch_size}-{chunk_chars}"
-            self.client.register_plugin(worker.ModelPlugin(self.plugin_name, archive, batch_size, chunk_chars), name=self.plugin_name)
+            self.client.register_plugin(ModelPlugin(self.plugin_name, archive, batch_size, chunk_chars), name=self.plugin_name)
             self.workers = max(1, len(self.client.scheduler_info(n_workers=-1)["workers"]))
         except BaseException:
             self.close()

@@ -1,5 +1,6 @@
 """What runs inside a worker process: one Extractor per process, loaded once, used for every
-partition of documents the process is sent (process pool initializer, or a Dask WorkerPlugin)."""
+partition of documents the process is sent (process pool initializer, or a Dask WorkerPlugin,
+zxie.batch.dask_plugin, which only the Dask engine imports: distributed takes 0.5 s to import)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,13 @@ from pathlib import Path
 _EXTRACTOR = None
 
 
-def _one_thread() -> None:
+def one_thread() -> None:
     """Each worker process is one of N: keep BLAS/OpenMP from starting threads of its own."""
     try:
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(1)
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
         pass
 
 
@@ -44,7 +45,7 @@ def init_process(model: str, batch_size: int, chunk_chars: int, parent: int | No
     if parent is not None:
         _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _one_thread()
+    one_thread()
     _EXTRACTOR = Extractor(model, batch_size=batch_size, chunk_chars=chunk_chars)
 
 
@@ -68,37 +69,6 @@ def zip_model(model: Path) -> bytes:
             if path.is_file():
                 zf.write(path, path.relative_to(model).as_posix())
     return buf.getvalue()
-
-
-try:
-    from distributed.diagnostics.plugin import WorkerPlugin
-except ImportError:  # pragma: no cover - dask is a dependency; keep the local engines importable
-    WorkerPlugin = object
-
-
-class ModelPlugin(WorkerPlugin):
-    """A Dask WorkerPlugin carrying the model (zipped): every worker, including ones that join
-    later, unpacks it into its local directory and loads it once in `setup`."""
-
-    def __init__(self, name: str, archive: bytes, batch_size: int, chunk_chars: int):
-        self.name = name
-        self.archive = archive
-        self.batch_size = batch_size
-        self.chunk_chars = chunk_chars
-        self.extractor = None
-        self.lock = None
-
-    def setup(self, worker):
-        from zxie.extract import Extractor
-
-        _one_thread()
-        target = Path(worker.local_directory) / self.name
-        if not (target / "meta.json").exists():
-            with zipfile.ZipFile(io.BytesIO(self.archive)) as zf:
-                zf.extractall(target)
-        self.archive = b""  # unpacked: free the memory
-        self.extractor = Extractor(target, batch_size=self.batch_size, chunk_chars=self.chunk_chars)
-        self.lock = threading.Lock()  # spaCy pipelines are not thread-safe: one partition at a time
 
 
 def dask_process_partition(items: list, plugin_name: str) -> list:

@@ -9,7 +9,11 @@ to `doc._.relations` as dicts of plain Python types: {"head": i, "tail": j, "typ
 with i, j 0-based `int` indexes into `doc.ents` (records, zxie.io.records, number entities from 1
 instead), t a `str` and p a `float` (0-1).
 
-The model is stored with skops, which loads only the types it was told to trust: never pickle.
+Fitting uses scikit-learn; prediction does not: the fitted model is kept as a
+`zxie.components.linear.LinearClassifier` (vocabulary, coefficients, intercepts, classes, stored as
+JSON and .npy), which gives the same probabilities with numpy alone. A model directory saved
+before that (`model.skops`, scikit-learn's pipeline stored with skops, which loads only the types
+it was told to trust) is still read, with skops and scikit-learn.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import srsly
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from zxie.components.linear import LinearClassifier
 from zxie.schema import load_schema
 from zxie.text import sentence_spans
 
@@ -29,7 +34,9 @@ NONE = "NONE"
 # At prediction, each entity on this side of a relation of this type keeps only its best-scored
 # relation: a TITLE mention is held by one person, a METRIC has one owner (GUIDELINES §4).
 ONE_PER = {"HAS_TITLE": "tail", "METRIC_OF": "head"}
-# The only types a stored relation model may contain; skops refuses anything else.
+# Models saved before the numpy predictor (model.skops): the only types such a file may contain;
+# skops refuses anything else.
+SKOPS_FILE = "model.skops"
 TRUSTED_TYPES = [
     "sklearn.pipeline.Pipeline",
     "sklearn.feature_extraction._dict_vectorizer.DictVectorizer",
@@ -169,11 +176,12 @@ class RelationExtractor:
         from sklearn.pipeline import Pipeline
 
         X, y = self.examples(records)
-        self.model = Pipeline([
+        pipeline = Pipeline([
             ("features", DictVectorizer()),
             ("classifier", LogisticRegression(C=C, max_iter=2000, class_weight="balanced", random_state=seed)),
         ])
-        self.model.fit(X, y)
+        pipeline.fit(X, y)
+        self.model = LinearClassifier.from_sklearn(pipeline)  # what prediction needs, without scikit-learn
         return {"pairs": len(y), "positive": sum(label != NONE for label in y)}
 
     # --- prediction ----------------------------------------------------------------------
@@ -211,23 +219,29 @@ class RelationExtractor:
 
     # --- serialization -------------------------------------------------------------------
     def to_disk(self, path, *, exclude=()):
-        import skops.io as sio
-
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         srsly.write_json(path / "cfg", {"threshold": self.threshold, "max_between": self.max_between})
         if self.model is not None:
-            sio.dump(self.model, path / "model.skops")
+            self.model.to_disk(path)
 
     def from_disk(self, path, *, exclude=()):
-        import skops.io as sio
-
         path = Path(path)
         cfg = srsly.read_json(path / "cfg")
         self.threshold, self.max_between = cfg["threshold"], cfg["max_between"]
-        if (path / "model.skops").exists():
-            untrusted = set(sio.get_untrusted_types(file=path / "model.skops")) - set(TRUSTED_TYPES)
-            if untrusted:
-                raise ValueError(f"{path / 'model.skops'} holds types zxie does not load: {sorted(untrusted)}")
-            self.model = sio.load(path / "model.skops", trusted=TRUSTED_TYPES)
+        if LinearClassifier.stored_in(path):
+            self.model = LinearClassifier.from_disk(path)
+        elif (path / SKOPS_FILE).exists():
+            self.model = LinearClassifier.from_sklearn(_load_skops(path / SKOPS_FILE))
         return self
+
+
+def _load_skops(path: Path):
+    """The scikit-learn pipeline of a model saved before the numpy predictor, read with skops
+    (trusted types only). Save the pipeline again (nlp.to_disk) to drop this slow path."""
+    import skops.io as sio
+
+    untrusted = set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
+    if untrusted:
+        raise ValueError(f"{path} holds types zxie does not load: {sorted(untrusted)}")
+    return sio.load(path, trusted=TRUSTED_TYPES)
