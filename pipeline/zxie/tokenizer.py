@@ -28,6 +28,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -188,6 +189,40 @@ def create_report_tokenizer(words: bool = True, lexicon: bool = False, lexicon_s
     return make
 
 
+_WHITESPACE = re.compile(r"\s+")  # \s is str.isspace() for str patterns
+
+
+def split_characters(text: str) -> tuple[list[str], list[bool], list[int], list[int]]:
+    """One token per non-space character and per whitespace run, except that a single space after
+    a character is that character's trailing whitespace: (words, spaces, the tokens that are
+    characters, the tokens that are whitespace)."""
+    words: list[str] = []
+    spaces: list[bool] = []
+    char_tokens: list[int] = []
+    space_tokens: list[int] = []
+    pos = 0
+    for m in _WHITESPACE.finditer(text):
+        a, b = m.span()
+        if a > pos:
+            k = len(words)
+            words.extend(text[pos:a])
+            spaces.extend([False] * (a - pos))
+            char_tokens.extend(range(k, k + a - pos))
+        if a > 0 and b - a == 1 and text[a] == " ":  # a > 0: a character comes before it
+            spaces[-1] = True
+        else:
+            space_tokens.append(len(words))
+            words.append(text[a:b])
+            spaces.append(False)
+        pos = b
+    if pos < len(text):
+        k = len(words)
+        words.extend(text[pos:])
+        spaces.extend([False] * (len(text) - pos))
+        char_tokens.extend(range(k, k + len(text) - pos))
+    return words, spaces, char_tokens, space_tokens
+
+
 def _position_tags(words: list[str]) -> list[tuple[str, str]]:
     out = []
     for w in words:
@@ -229,7 +264,7 @@ class ReportTokenizer:
         whitespace-free text) at tokens `char_tokens`, NO_MATCH for the rest."""
         attrs = [LEXICON_ATTRS[src] for src in LEXICON_SOURCES]
         nothing = [self.vocab.morphology.add(NO_MATCH) if a == "MORPH" else self.vocab.strings.add(NO_MATCH) for a in attrs]
-        arr = np.array([nothing] * n_tokens, dtype=np.uint64).reshape(n_tokens, len(attrs))
+        arr = np.tile(np.array(nothing, dtype=np.uint64), (n_tokens, 1))
         if self.lexicon is None or not chars:
             return arr
         bits = self.lexicon.bits(chars)
@@ -266,6 +301,25 @@ class ReportTokenizer:
         return feats
 
     def __call__(self, text: str) -> Doc:
+        if self.words:
+            words, spaces, tags, lemmas, char_tokens = self._word_tokens(text)
+        else:
+            words, spaces, char_tokens, space_tokens = split_characters(text)
+            tags, lemmas = ["S"] * len(words), words  # every character is its own word
+            for k in space_tokens:
+                tags[k] = SPACE_TAG
+        if not self.use_lexicon:
+            return Doc(self.vocab, words=words, spaces=spaces, tags=tags, lemmas=lemmas)
+        chars = _WHITESPACE.sub("", text)  # the characters of char_tokens, in order
+        if self.words:
+            doc = Doc(self.vocab, words=words, spaces=spaces, tags=tags, lemmas=lemmas)
+            return doc.from_array([MORPH], self.morph_array(chars, char_tokens, len(words)))
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        attrs = [{"LEMMA": LEMMA, "TAG": TAG, "MORPH": MORPH}[LEXICON_ATTRS[src]] for src in LEXICON_SOURCES]
+        return doc.from_array(attrs, self.lexicon_array(chars, char_tokens, len(words)))
+
+    def _word_tokens(self, text: str):
+        """words, spaces, tags, lemmas and char_tokens with the word features (words = true)."""
         feats = self.word_features(text)
         words, spaces, tags, lemmas = [], [], [], []
         char_tokens: list[int] = []  # the token of each non-space character
@@ -291,15 +345,7 @@ class ReportTokenizer:
                 tags.append(SPACE_TAG)
                 lemmas.append(text[i:j])
             i = j
-        if not self.use_lexicon:
-            return Doc(self.vocab, words=words, spaces=spaces, tags=tags, lemmas=lemmas)
-        chars = "".join(words[k] for k in char_tokens)
-        if self.words:
-            doc = Doc(self.vocab, words=words, spaces=spaces, tags=tags, lemmas=lemmas)
-            return doc.from_array([MORPH], self.morph_array(chars, char_tokens, len(words)))
-        doc = Doc(self.vocab, words=words, spaces=spaces)
-        attrs = [{"LEMMA": LEMMA, "TAG": TAG, "MORPH": MORPH}[LEXICON_ATTRS[src]] for src in LEXICON_SOURCES]
-        return doc.from_array(attrs, self.lexicon_array(chars, char_tokens, len(words)))
+        return words, spaces, tags, lemmas, char_tokens
 
     def pipe(self, texts, batch_size=1000):
         for text in texts:
