@@ -2,15 +2,18 @@
 
     python benchmarks/speed.py [--model DIR] [--texts DIR] [--runs 5] [--json OUT]
 
-Reports model load time, characters per second (median of --runs passes over all texts, model
-loaded, one process) for zxie and for jieba.posseg, their ratio, the process's peak memory, and
-the median cost of each pipeline component in microseconds per character.
+Reports the time to import spaCy and zxie and then to load the model, characters per second
+(median of --runs passes over all texts, model loaded, one process) for zxie and for jieba.posseg,
+their ratio, the process's peak memory, and the median cost of each pipeline component in
+microseconds per character (for a trainable component such as the NER, also its `predict` and its
+`set_annotations` apart). Start-up from a cold process: benchmarks/startup.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import sys
@@ -42,11 +45,16 @@ def jieba_chars_per_s(texts: list[str], runs: int) -> float:
 
 def component_costs(nlp, texts: list[str], runs: int) -> dict[str, float]:
     """Median microseconds per character of the tokenizer and of each component, each timed on the
-    output of the ones before it."""
+    output of the ones before it; a component with `predict` and `set_annotations` also has them
+    timed apart (NAME.predict, NAME.set_annotations)."""
     chars = sum(map(len, texts))
     costs = {"tokenizer": timed(lambda: [nlp.make_doc(t) for t in texts], runs)}
     docs = [nlp.make_doc(t) for t in texts]
     for name, component in nlp.pipeline:
+        if hasattr(component, "predict") and hasattr(component, "set_annotations"):
+            costs[f"{name}.predict"] = timed(lambda: [component.predict([doc]) for doc in docs], runs)
+            scores = [component.predict([doc]) for doc in docs]
+            costs[f"{name}.set_annotations"] = timed(lambda: [component.set_annotations([d], s) for d, s in zip(docs, scores)], runs)
         costs[name] = timed(lambda: [component(doc) for doc in docs], runs)
     return {name: round(statistics.median(s) / chars * 1e6, 1) for name, s in costs.items()}
 
@@ -63,8 +71,12 @@ def main(argv=None) -> dict:
     chars = sum(map(len, texts))
 
     t = time.perf_counter()
+    import spacy  # noqa: F401
+
     from zxie.extract import Extractor
 
+    import_s = time.perf_counter() - t
+    t = time.perf_counter()
     extractor = Extractor(args.model)
     load_s = time.perf_counter() - t
     nlp = extractor.nlp
@@ -79,6 +91,8 @@ def main(argv=None) -> dict:
         "chars": chars,
         "runs": args.runs,
         "model": extractor.model_name,
+        "load_average": round(os.getloadavg()[0], 2),
+        "import_s": round(import_s, 2),
         "model_load_s": round(load_s, 2),
         "zxie_chars_per_s": round(zxie_cps),
         "jieba_posseg_chars_per_s": round(jieba_cps),
@@ -87,7 +101,7 @@ def main(argv=None) -> dict:
         **{f"us_per_char_{name}": cost for name, cost in per_component.items()},
     }
     for key, value in result.items():
-        print(f"{key:28} {value}")
+        print(f"{key:32} {value}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return result

@@ -74,10 +74,11 @@ class LinearClassifier:
         index, sep = self.index, self.separator
         for r, feats in enumerate(X):
             for name, value in feats.items():
-                if isinstance(value, str):
-                    name, value = f"{name}{sep}{value}", 1.0
-                elif not isinstance(value, Number):
-                    raise TypeError(f"feature {name!r}: unsupported value {value!r}")
+                if value.__class__ is not float:
+                    if isinstance(value, str):
+                        name, value = f"{name}{sep}{value}", 1.0
+                    elif not isinstance(value, Number):
+                        raise TypeError(f"feature {name!r}: unsupported value {value!r}")
                 k = index.get(name)
                 if k is not None:
                     rows.append(r)

@@ -73,20 +73,36 @@ class Entity:
         self.label, self.start, self.end = label, start, end
 
 
+@lru_cache(maxsize=1)
+def _allowed_pairs() -> frozenset[tuple[str, str]]:
+    """(head label, tail label) of every relation type of the schema."""
+    schema = load_schema()
+    return frozenset((h, t) for r in schema.relation_types for h in schema.heads[r] for t in schema.tails[r])
+
+
 def candidate_pairs(text: str, ents: list[Entity], max_between: int) -> list[tuple[int, int]]:
     """Index pairs (head, tail) of same-sentence entities with a schema-allowed label pair."""
-    schema = load_schema()
-    allowed = {(h, t) for r in schema.relation_types for h in schema.heads[r] for t in schema.tails[r]}
+    allowed = _allowed_pairs()
     spans = sentence_spans(text)
     sentence_of, k = [], 0
     for e in ents:
         while k < len(spans) and spans[k][1] <= e.start:
             k += 1
         sentence_of.append(k)
+    # sentence_of never decreases, so the entities of a sentence are one run of indexes
+    run_end, end = [0] * len(ents), len(ents)
+    for i in range(len(ents) - 1, -1, -1):
+        if i + 1 < len(ents) and sentence_of[i + 1] != sentence_of[i]:
+            end = i + 1
+        run_end[i] = end
     pairs = []
+    run_start = 0
     for i, a in enumerate(ents):
-        for j, b in enumerate(ents):
-            if i != j and sentence_of[i] == sentence_of[j] and (a.label, b.label) in allowed:
+        if i and sentence_of[i] != sentence_of[i - 1]:
+            run_start = i
+        for j in range(run_start, run_end[i]):
+            b = ents[j]
+            if i != j and (a.label, b.label) in allowed:
                 gap = max(a.start, b.start) - min(a.end, b.end)
                 if gap <= max_between:
                     pairs.append((i, j))
@@ -99,12 +115,24 @@ def _one_per_key(rel: dict) -> tuple[str, int] | None:
     return (rel["type"], rel[side]) if side else None
 
 
-@lru_cache(maxsize=4)
-def _sentences(text: str) -> list[tuple[int, int]]:
-    return sentence_spans(text)
+class PairContext:
+    """What every pair of one document's features reads: its entities by label (in order) and its
+    sentences. Built once per document by the callers that score many pairs."""
+
+    __slots__ = ("by_label", "sentences")
+
+    def __init__(self, text: str, ents: list[Entity]):
+        self.by_label: dict[str, list[Entity]] = {}
+        for e in ents:
+            self.by_label.setdefault(e.label, []).append(e)
+        self.sentences = sentence_spans(text)
 
 
-def pair_features(text: str, ents: list[Entity], i: int, j: int) -> dict[str, float]:
+def pair_features(text: str, ents: list[Entity], i: int, j: int, context: PairContext | None = None) -> dict[str, float]:
+    """The features of the pair (ents[i], ents[j]); `context`: PairContext(text, ents), when
+    scoring several pairs of a document (the same features, computed faster)."""
+    if context is None:
+        context = PairContext(text, ents)
     h, t = ents[i], ents[j]
     first, second = (h, t) if h.start < t.start else (t, h)
     between = text[first.end : second.start]
@@ -135,14 +163,14 @@ def pair_features(text: str, ents: list[Entity], i: int, j: int) -> dict[str, fl
     for char in set(squeezed) & set("，,、；;：:“”()（）和及与在为由"):
         f[f"punct={char}"] = 1.0
     # is the tail the nearest entity of its label on its side of the head, and the other way round?
-    side = [e for e in ents if e.label == t.label and ((e.start < h.start) == (t.start < h.start))]
+    side = [e for e in context.by_label[t.label] if (e.start < h.start) == (t.start < h.start)]
     nearest = min(side, key=lambda e: abs(e.start - h.start)) if side else None
     f[f"nearest_tail={nearest is t}|{pk}"] = 1.0
-    side = [e for e in ents if e.label == h.label and ((e.start < t.start) == (h.start < t.start))]
+    side = [e for e in context.by_label[h.label] if (e.start < t.start) == (h.start < t.start)]
     nearest = min(side, key=lambda e: abs(e.start - t.start)) if side else None
     f[f"nearest_head={nearest is h}|{pk}"] = 1.0
     # is the tail the subject: no named entity (DATE and METRIC aside) before it in its sentence / clause?
-    sent_start = next((a for a, b in _sentences(text) if a <= t.start < b), t.start)
+    sent_start = next((a for a, b in context.sentences if a <= t.start < b), t.start)
     before = [e for e in ents if sent_start <= e.start < t.start and e.label not in ("DATE", "METRIC")]
     clause_start = max(text.rfind(c, sent_start, t.start) for c in "，,；;：:")  # -1: none
     f[f"t_subject={not before}|{pk}"] = 1.0
@@ -165,8 +193,9 @@ class RelationExtractor:
             ents = [Entity(e["label"], e["start_offset"], e["end_offset"]) for e in rec["entities"]]
             ids = [e["id"] for e in rec["entities"]]
             gold = {(r["from_id"], r["to_id"]): r["type"] for r in rec["relations"]}
+            context = PairContext(rec["text"], ents)
             for i, j in candidate_pairs(rec["text"], ents, self.max_between):
-                X.append(pair_features(rec["text"], ents, i, j))
+                X.append(pair_features(rec["text"], ents, i, j, context))
                 y.append(gold.get((ids[i], ids[j]), NONE))
         return X, y
 
@@ -192,7 +221,8 @@ class RelationExtractor:
         if not pairs:
             return []
         schema = load_schema()
-        probs = self.model.predict_proba([pair_features(text, ents, i, j) for i, j in pairs])
+        context = PairContext(text, ents)
+        probs = self.model.predict_proba([pair_features(text, ents, i, j, context) for i, j in pairs])
         classes = list(self.model.classes_)
         out = []
         for (i, j), row in zip(pairs, probs):
