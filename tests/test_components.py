@@ -142,3 +142,21 @@ def test_a_title_keeps_only_its_best_scored_holder():
     assert candidate_pairs(text, ents, 80) == [(0, 2), (1, 2)]
     rx.model = FixedScores([[0.7, 0.3], [0.9, 0.1]])  # both above the threshold
     assert [(r["head"], r["tail"]) for r in rx.predict(text, ents)] == [(1, 2)]
+
+
+def test_the_shipped_model_loads_without_scikit_learn_and_without_rebuilding_its_lexicon():
+    """Start-up (issue 16): the relation model is plain data and the lexicon's trie is stored."""
+    import subprocess
+    import sys
+
+    from .conftest import SHIPPED_MODEL
+
+    assert (SHIPPED_MODEL / "zxie_relations" / "linear.json").exists()
+    assert not (SHIPPED_MODEL / "zxie_relations" / "model.skops").exists()
+    code = ("import sys, spacy\n"
+            "nlp = spacy.load(sys.argv[1])\n"
+            "lexicon = nlp.tokenizer.lexicon\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'skops', 'scipy', 'pandas', 'distributed'}),"
+            " lexicon is None or lexicon._entries is None)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(SHIPPED_MODEL)], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["[]", "True"]
