@@ -102,3 +102,25 @@ def test_the_tag_probabilities_themselves_do_not_depend_on_the_batch(corpus):
     for doc, a, b in zip(docs, together, reversed_):
         (c,) = ner.predict([doc])
         assert np.array_equal(a, c) and np.array_equal(b, c)
+
+
+def test_per_document_products_for_another_architecture(tiny_model):
+    """The tiny pipeline of the suite (other width, depth and features): a batch is still cut into
+    its documents' own products (no fallback), bit-identical to one document at a time."""
+    import numpy as np
+    import spacy
+
+    from zxie.components.tag_ner import PerDocumentOps, numpy_blas
+
+    nlp = spacy.load(tiny_model)
+    ner = nlp.get_pipe("ner")
+    texts = [p.read_text(encoding="utf-8") for p in sorted((SHARED / "seeds").glob("*.txt"))]
+    docs = [nlp.make_doc(t[a:b]) for t in texts[:2] for a, b in sentence_spans(t)[:40]]
+    ops = PerDocumentOps([len(doc) for doc in docs])
+    with numpy_blas(ner.model, ops):
+        together = ner.model.predict(docs)
+    assert not ops.unknown and ops.pads
+    for doc, scores in zip(docs, together):
+        with numpy_blas(ner.model):
+            (alone,) = ner.model.predict([doc])
+        assert np.array_equal(scores, alone)

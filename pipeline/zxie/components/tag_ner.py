@@ -12,16 +12,18 @@ every character, which made it the slowest part of the pipeline (models/README.m
 measurements), while a softmax per character costs next to nothing and the Viterbi search still
 keeps every entity well formed.
 
-Arithmetic at prediction (`numpy_blas`, on by default): each document is its own batch and the
-model's matrix products go to numpy's BLAS (OpenBLAS in numpy's wheels) on one thread, instead of
-thinc's bundled blis over the whole batch. On CPUs for which that blis has only its generic
-kernels (this project's machine) this about halves the NER's cost, and a document's scores are
-then the same whatever else is in its batch, window or worker: OpenBLAS's result for a row depends
-on the shape of the product and the row's place in it, and, with threads, on how the work is
-split, so one document per product and one thread make it depend on the document alone
-(tests/test_invariance.py). Only prediction changes: training and the ops of every other model
-are left alone (the ops are swapped on this component's model for the duration of `predict`, and
-the BLAS thread limit, set with threadpoolctl, is lifted afterwards).
+Arithmetic at prediction (`numpy_blas`, on by default): the model's matrix products go to
+numpy's BLAS (OpenBLAS in numpy's wheels) on one thread, instead of thinc's bundled blis, and each
+document's rows are multiplied in a product of their own (`PerDocumentOps`), of the shape the
+document alone would give. On CPUs for which that blis has only its generic kernels (this
+project's machine) this about halves the NER's cost, and a document's scores are the same whatever
+else is in its batch, window or worker: OpenBLAS's result for a row depends on the shape of the
+product and on the row's place in it, and, with threads, on how the work is split, so one product
+per document and one thread make it depend on the document alone (tests/test_invariance.py). The
+batch still goes through the network once, so short documents do not pay thinc's per-call cost
+each. Only prediction changes: training and the ops of every other model are left alone (the ops
+are swapped on this component's model for the duration of `predict`, and the BLAS thread limit,
+set with threadpoolctl, is lifted afterwards).
 """
 
 from __future__ import annotations
@@ -91,21 +93,84 @@ def biluo_tags(labels) -> list[str]:
     default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
 )
 def make_tag_ner(nlp: Language, name: str, model: Model, labels: list[str] | None, numpy_blas: bool = True):
-    """`numpy_blas = true`: predict each document as its own batch with numpy's BLAS on one thread
+    """`numpy_blas = true`: predict with numpy's BLAS on one thread, one matrix product per document
     (batch-invariant, and faster than blis here; see the module's docstring); false: spaCy's ops
-    over whole batches."""
+    (thinc's blis) over whole batches."""
     return TagNER(nlp.vocab, model, name, labels=labels, numpy_blas=numpy_blas)
 
 
-# numpy's matrix product (use_blis=False); every other operation is thinc's NumpyOps as usual
-NUMPY_BLAS_OPS = NumpyOps(use_blis=False)
 _THREADS = None  # threadpoolctl's ThreadpoolController, made at the first prediction
 
 
+class PerDocumentOps(NumpyOps):
+    """NumpyOps whose matrix products use numpy's BLAS and treat every document of the batch as if
+    it were alone: the rows of a product that belong to one document (for the lengths given) are
+    multiplied in a product of their own, of the shape that document alone would give.
+
+    What makes that possible: every other operation of the tagger is row by row, except the CNN's
+    windows, and those see padding: `with_array(pad=P)` flattens each document with P zero rows on
+    both sides, here P of its own on each side (thinc shares them between neighbours), P being
+    the encoder's receptive field, so nothing a document's rows depend on comes from another
+    document and every product is its alone-shape. A product whose rows fit neither the plain
+    layout nor such a padded one sets `unknown` (the caller then predicts document by document)."""
+
+    def __init__(self, lengths: list[int]):
+        super().__init__(use_blis=False)
+        self.lengths = [int(n) for n in lengths]  # all > 0
+        self.total = sum(self.lengths)
+        self.pads: set[int] = set()
+        self.unknown = False
+
+    def flatten(self, X, dtype=None, pad: int = 0, ndim_if_empty: int = 2):
+        X = [] if X is None else [x for x in X if x.size != 0]
+        if int(pad) < 1 or not X:
+            return super().flatten(X, dtype=dtype, pad=pad, ndim_if_empty=ndim_if_empty)
+        parts = []
+        for x in X:
+            zeros = np.zeros((pad,) + x.shape[1:], dtype=x.dtype)
+            parts += [zeros, x, zeros]
+        self.pads.add(int(pad))
+        out = np.concatenate(parts)
+        return out if dtype is None else np.asarray(out, dtype=dtype)
+
+    def unflatten(self, X, lengths, pad: int = 0):
+        if pad <= 0:
+            return super().unflatten(X, lengths, pad=pad)
+        out, at = [], 0
+        for n in np.asarray(lengths).tolist():
+            out.append(X[at + pad : at + pad + n] if n else X[at:at])
+            at += n + 2 * pad if n else 0
+        return out
+
+    def _blocks(self, rows: int) -> list[int] | None:
+        if rows == self.total:
+            return self.lengths
+        for pad in self.pads:
+            if rows == self.total + 2 * pad * len(self.lengths):
+                return [n + 2 * pad for n in self.lengths]
+        return None
+
+    def gemm(self, x, y, out=None, trans1=False, trans2=False):
+        blocks = None if trans1 else self._blocks(x.shape[0])
+        if blocks is None:
+            self.unknown = True
+        if blocks is None or len(blocks) == 1:
+            return super().gemm(x, y, out=out, trans1=trans1, trans2=trans2)
+        w = y.T if trans2 else y
+        if out is None:
+            out = np.empty((x.shape[0], w.shape[1]), dtype=np.result_type(x, w))
+        at = 0
+        for n in blocks:
+            np.dot(x[at : at + n], w, out=out[at : at + n])
+            at += n
+        return out
+
+
 @contextmanager
-def numpy_blas(model: Model):
-    """Within the block, MODEL's layers use NUMPY_BLAS_OPS and numpy's BLAS runs on one thread;
-    both are restored after. Nothing changes for a model on another device (CupyOps)."""
+def numpy_blas(model: Model, ops: NumpyOps | None = None):
+    """Within the block, MODEL's layers use OPS (by default numpy's BLAS for a batch of one
+    document) and numpy's BLAS runs on one thread; both are restored after. Nothing changes for a
+    model on another device (CupyOps)."""
     global _THREADS
     nodes = [node for node in model.walk() if type(node.ops) is NumpyOps]
     if not nodes:
@@ -116,14 +181,15 @@ def numpy_blas(model: Model):
 
         _THREADS = ThreadpoolController()
     saved = [node.ops for node in nodes]
+    ops = ops or NumpyOps(use_blis=False)
     try:
         for node in nodes:
-            node.ops = NUMPY_BLAS_OPS
+            node.ops = ops
         with _THREADS.limit(limits=1, user_api="blas"):
             yield
     finally:
-        for node, ops in zip(nodes, saved):
-            node.ops = ops
+        for node, old in zip(nodes, saved):
+            node.ops = old
 
 
 class TagNER(Tagger):
@@ -171,15 +237,21 @@ class TagNER(Tagger):
         return float(loss), d_scores
 
     def predict(self, docs):
-        """Per-token tag probabilities, one (tokens × tags) array per doc. With `numpy_blas`, each
-        doc is its own batch (its scores do not depend on the other docs)."""
+        """Per-token tag probabilities, one (tokens × tags) array per doc. With `numpy_blas`, a doc's
+        scores do not depend on the other docs (PerDocumentOps)."""
         if not any(len(doc) for doc in docs):
             return [np.zeros((len(doc), len(self.tags)), dtype="float32") for doc in docs]
         if not self.numpy_blas:
             return [self.model.ops.to_numpy(s) for s in self.model.predict(docs)]
-        with numpy_blas(self.model):
-            return [self.model.ops.to_numpy(self.model.predict([doc])[0]) if len(doc) else
-                    np.zeros((0, len(self.tags)), dtype="float32") for doc in docs]
+        full = [doc for doc in docs if len(doc)]
+        ops = PerDocumentOps([len(doc) for doc in full])
+        with numpy_blas(self.model, ops):
+            scores = iter(self.model.predict(full))
+        if ops.unknown:  # a product PerDocumentOps could not cut by document: one document at a time
+            with numpy_blas(self.model):
+                scores = iter([self.model.predict([doc])[0] for doc in full])
+        return [self.model.ops.to_numpy(next(scores)) if len(doc) else np.zeros((0, len(self.tags)), dtype="float32")
+                for doc in docs]
 
     def set_annotations(self, docs, scores):
         if isinstance(docs, Doc):
