@@ -124,3 +124,11 @@ def test_per_document_products_for_another_architecture(tiny_model):
         with numpy_blas(ner.model):
             (alone,) = ner.model.predict([doc])
         assert np.array_equal(scores, alone)
+
+
+def test_groups_of_a_batch_stay_in_order_and_whole():
+    from zxie.components.tag_ner import _groups
+
+    sizes = [3, 5, 1, 9, 2, 2, 4]
+    groups = list(_groups([[0] * n for n in sizes], 6))
+    assert [[len(d) for d in g] for g in groups] == [[3], [5, 1], [9], [2, 2], [4]]

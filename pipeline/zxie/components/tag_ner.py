@@ -59,6 +59,10 @@ window_size = 1
 maxout_pieces = 3
 subword_features = false
 """
+# With numpy_blas, a batch goes through the network in groups of documents of about this many
+# tokens in all (a longer document alone): it bounds the memory of a prediction, and changes
+# nothing else, since a document's scores do not depend on the others.
+GROUP_TOKENS = 4096
 # Characters whose probability of O is at least this are fixed to O before decoding: the Viterbi
 # search then runs only over the short stretches between them, which keeps decoding cheap.
 SURE_OUTSIDE = 0.99
@@ -243,15 +247,17 @@ class TagNER(Tagger):
             return [np.zeros((len(doc), len(self.tags)), dtype="float32") for doc in docs]
         if not self.numpy_blas:
             return [self.model.ops.to_numpy(s) for s in self.model.predict(docs)]
-        full = [doc for doc in docs if len(doc)]
-        ops = PerDocumentOps([len(doc) for doc in full])
-        with numpy_blas(self.model, ops):
-            scores = iter(self.model.predict(full))
-        if ops.unknown:  # a product PerDocumentOps could not cut by document: one document at a time
-            with numpy_blas(self.model):
-                scores = iter([self.model.predict([doc])[0] for doc in full])
-        return [self.model.ops.to_numpy(next(scores)) if len(doc) else np.zeros((0, len(self.tags)), dtype="float32")
-                for doc in docs]
+        scores = []
+        for group in _groups([doc for doc in docs if len(doc)], GROUP_TOKENS):
+            ops = PerDocumentOps([len(doc) for doc in group])
+            with numpy_blas(self.model, ops):
+                out = self.model.predict(group)
+            if ops.unknown:  # a product PerDocumentOps could not cut by document: one document at a time
+                with numpy_blas(self.model):
+                    out = [self.model.predict([doc])[0] for doc in group]
+            scores += [self.model.ops.to_numpy(s) for s in out]
+        scores = iter(scores)
+        return [next(scores) if len(doc) else np.zeros((0, len(self.tags)), dtype="float32") for doc in docs]
 
     def set_annotations(self, docs, scores):
         if isinstance(docs, Doc):
@@ -284,6 +290,19 @@ class TagNER(Tagger):
 
     def score(self, examples, **kwargs):
         return get_ner_prf(examples)
+
+
+def _groups(docs: list, tokens: int):
+    """Consecutive groups of DOCS of at most TOKENS tokens in all (a longer doc is a group alone)."""
+    group, size = [], 0
+    for doc in docs:
+        if group and size + len(doc) > tokens:
+            yield group
+            group, size = [], 0
+        group.append(doc)
+        size += len(doc)
+    if group:
+        yield group
 
 
 def path_score(probs: np.ndarray, start: int, end: int, column: int) -> float:
