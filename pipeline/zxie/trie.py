@@ -9,8 +9,9 @@ of the whole trie sorted, so a step from every live position to its next charact
 
 Why not pyahocorasick, which the lexicon used before: building its automaton for the shipped
 lexicon's 361,522 words took about 1 s at every model load, and loading a saved automaton
-(35 MB) still 0.4–0.6 s, where these arrays load in milliseconds; matching is faster too, because
-real text leaves few live positions after two characters (models/README.md, "Speed").
+(35 MB) still more than half of that, where these arrays (2 MB) load in tens of milliseconds;
+matching is faster too, because real text leaves few live positions after two characters
+(models/README.md, "Speed").
 """
 
 from __future__ import annotations

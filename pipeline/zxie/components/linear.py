@@ -8,9 +8,9 @@ then the intercept), then the same link (softmax for a multinomial model, the lo
 normalised over classes for one-vs-rest, or a binary model's two columns) — so the probabilities
 agree with scikit-learn's to float rounding (tests/test_components.py checks it on real features).
 
-Why not keep scikit-learn at prediction: loading it (with skops, which stored the pipeline
-safely) cost about 3.5 s of start-up and 200 MB of memory, more than the rest of the pipeline's
-model load (models/README.md, "Speed"). Stored as `linear.json` (classes, link, features in
+Why not keep scikit-learn at prediction: importing it with skops (which stored the pipeline
+safely), scipy and pandas cost 4.3 s of start-up and 170 MB of memory, more than the rest of the
+pipeline's model load (models/README.md, "Speed"). Stored as `linear.json` (classes, link, features in
 column order) and `coef.npy` / `intercept.npy` (float64, read with `allow_pickle=False`): plain
 data, nothing in them can run code.
 """
