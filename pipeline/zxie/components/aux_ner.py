@@ -18,13 +18,10 @@ cost nothing at run time. In a pipeline they write their predictions to `doc.spa
 
 from __future__ import annotations
 
-from itertools import islice
-
-import numpy as np
 from spacy.language import Language
 from spacy.tokens import Span
-from spacy.training import offsets_to_biluo_tags, validate_examples, validate_get_examples
-from thinc.api import Model, SequenceCategoricalCrossentropy
+from spacy.training import offsets_to_biluo_tags, validate_get_examples
+from thinc.api import Model
 
 from zxie.components.tag_ner import DEFAULT_MODEL, TagNER, biluo_tags
 
@@ -46,9 +43,6 @@ class AuxTagNER(TagNER):
     def __init__(self, vocab, model, name="aux", *, labels, spans_key):
         super().__init__(vocab, model, name)
         self.cfg["spans_key"] = spans_key
-        self._set_labels(labels)
-
-    def _set_labels(self, labels) -> None:
         self.cfg["labels"] = list(labels)
         self.cfg["tags"] = biluo_tags(self.cfg["labels"])
 
@@ -56,44 +50,25 @@ class AuxTagNER(TagNER):
     def spans_key(self) -> str:
         return self.cfg["spans_key"]
 
+    def annotated(self, eg) -> bool:
+        return self.spans_key in eg.reference.spans
+
     def gold_tags(self, eg) -> list[str | None]:
         """BILUO tags of eg.x from the reference's span group; all None when it has none."""
-        group = eg.reference.spans.get(self.spans_key)
-        if group is None:
+        if not self.annotated(eg):
             return [None] * len(eg.x)
-        offsets = [(s.start_char, s.end_char, s.label_) for s in group]
+        offsets = [(s.start_char, s.end_char, s.label_) for s in eg.reference.spans[self.spans_key]]
         tags = offsets_to_biluo_tags(eg.x, offsets, missing="O")
         # a span that does not fall on token boundaries gives "-": missing, not a wrong tag
         return [None if t == "-" else t for t in tags]
 
     def initialize(self, get_examples, *, nlp=None, labels=None):
         validate_get_examples(get_examples, "AuxTagNER.initialize")
-        if labels or not self.labels:
-            self._set_labels(labels or sorted({s.label_ for eg in get_examples() for s in eg.reference.spans.get(self.spans_key, [])}))
-        if not self.labels:
+        if not labels and not self.labels:
+            labels = sorted({s.label_ for eg in get_examples() for s in eg.reference.spans.get(self.spans_key, [])})
+        if not (labels or self.labels) or not any(self.annotated(eg) for eg in get_examples()):
             raise ValueError(f"component '{self.name}': no training document has labelled doc.spans['{self.spans_key}']")
-        docs, truths = [], []
-        for eg in islice((eg for eg in get_examples() if self.spans_key in eg.reference.spans), 10):
-            docs.append(eg.x)
-            gold = np.zeros((len(eg.x), len(self.tags)), dtype="float32")
-            index = {tag: k for k, tag in enumerate(self.tags)}
-            for k, tag in enumerate(self.gold_tags(eg)):
-                if tag in index:
-                    gold[k, index[tag]] = 1.0
-            truths.append(self.model.ops.asarray(gold))
-        if not docs:
-            raise ValueError(f"component '{self.name}': no training document has doc.spans['{self.spans_key}']")
-        self.model.initialize(X=docs, Y=truths)
-
-    def get_loss(self, examples, scores):
-        validate_examples(examples, "AuxTagNER.get_loss")
-        loss_func = SequenceCategoricalCrossentropy(names=self.tags, normalize=False)
-        known = set(self.tags)
-        truths = [[t if t in known else None for t in self.gold_tags(eg)] for eg in examples]
-        d_scores, loss = loss_func(scores, truths)
-        if self.model.ops.xp.isnan(loss):
-            raise ValueError(f"NaN loss in component '{self.name}'")
-        return float(loss), d_scores
+        super().initialize(get_examples, nlp=nlp, labels=labels or None)
 
     def set_annotations(self, docs, scores):
         for doc, probs in zip(docs, scores):

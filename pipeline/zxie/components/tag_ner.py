@@ -213,6 +213,14 @@ class TagNER(Tagger):
         """The tags the model scores: O, then B, I, L, U of each label."""
         return tuple(self.cfg["tags"])
 
+    def gold_tags(self, eg) -> list[str | None]:
+        """The gold BILUO tag of each token of eg.x: doc.ents of the reference, aligned."""
+        return eg.get_aligned_ner()
+
+    def annotated(self, eg) -> bool:
+        """Whether eg carries gold for this component (every example does for doc.ents)."""
+        return True
+
     def initialize(self, get_examples, *, nlp=None, labels=None):
         validate_get_examples(get_examples, "TagNER.initialize")
         if labels is not None:
@@ -220,10 +228,10 @@ class TagNER(Tagger):
             self.cfg["tags"] = biluo_tags(self.cfg["labels"])
         index = {tag: k for k, tag in enumerate(self.tags)}
         docs, truths = [], []
-        for eg in islice(get_examples(), 10):
+        for eg in islice((eg for eg in get_examples() if self.annotated(eg)), 10):
             docs.append(eg.x)
             gold = np.zeros((len(eg.x), len(index)), dtype="float32")
-            for k, tag in enumerate(eg.get_aligned_ner()):
+            for k, tag in enumerate(self.gold_tags(eg)):
                 if tag in index:
                     gold[k, index[tag]] = 1.0
             truths.append(self.model.ops.asarray(gold))
@@ -234,7 +242,7 @@ class TagNER(Tagger):
         loss_func = SequenceCategoricalCrossentropy(names=self.tags, normalize=False)
         # misaligned (None) and unannotated ("-") tokens are missing values: no gradient
         known = set(self.tags)
-        truths = [[tag if tag in known else None for tag in eg.get_aligned_ner()] for eg in examples]
+        truths = [[tag if tag in known else None for tag in self.gold_tags(eg)] for eg in examples]
         d_scores, loss = loss_func(scores, truths)
         if self.model.ops.xp.isnan(loss):
             raise ValueError(f"NaN loss in component '{self.name}'")

@@ -185,7 +185,8 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
     work.mkdir(parents=True, exist_ok=True)
     info: dict = {"settings": {k: _plain(v) for k, v in asdict(s).items()}}
 
-    tokenizer_cfg = load_config(s.config, overrides={k: v for k, v in s.overrides.items() if k.startswith("nlp.")})["nlp"]["tokenizer"]
+    config = load_config(s.config, overrides=s.overrides)
+    tokenizer_cfg = config["nlp"]["tokenizer"]
     words = tokenizer_cfg.get("words", True)  # does the NER read word features (needs a segmenter)?
     # lexicon features (pipeline/zxie/training/lexicon.py), built from the splits the model learns from
     lexicon_path = work / "lexicon.msgpack.gz"
@@ -217,10 +218,10 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
         overrides["paths.vectors"] = str(work / "vectors")
         overrides["components.tok2vec.model.embed.include_static_vectors"] = True
         log(f"character vectors: {len(keys)} characters × {vectors.shape[1]}")
-    heads = auxiliary_heads(load_config(s.config, overrides=s.overrides))
+    heads = auxiliary_heads(config)
     if heads:
         info["general"] = write_general_docs(nlp, heads, s.datasets, work / "general.spacy", log)
-        info["general"]["general_sentences"] = load_config(s.config, overrides=s.overrides)["corpora"]["train"]["general_sentences"]
+        info["general"]["general_sentences"] = config["corpora"]["train"]["general_sentences"]
         overrides["paths.general"] = str(work / "general.spacy")
     held_out_selection = "dev" not in s.train_splits
     records = read_corpus(s.gold)
