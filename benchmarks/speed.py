@@ -63,6 +63,16 @@ def component_costs(nlp, texts: list[str], runs: int) -> dict[str, float]:
     return {name: round(statistics.median(s) / chars * 1e6, 1) for name, s in costs.items()}
 
 
+def report(result: dict, json_path: Path | None) -> dict:
+    """Print a benchmark's results one per line, and write them to json_path as well if given."""
+    width = max(map(len, result)) + 1
+    for key, value in result.items():
+        print(f"{key:{width}} {value}")
+    if json_path:
+        json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=None, help="model directory (default: the shipped model)")
@@ -109,11 +119,7 @@ def main(argv=None) -> dict:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         **{f"us_per_char_{name}": cost for name, cost in per_component.items()},
     }
-    for key, value in result.items():
-        print(f"{key:32} {value}")
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return result
+    return report(result, args.json)
 
 
 if __name__ == "__main__":

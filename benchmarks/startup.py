@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from speed import report  # benchmarks/ is on sys.path when a benchmark runs as a script
+
 ROOT = Path(__file__).resolve().parents[1]
 ZXIE = Path(sys.executable).with_name("zxie")
 
@@ -103,11 +105,7 @@ def main(argv=None) -> dict:
         "peak_rss_mb": round(peak_mb),
         "slowest_imports_s": {name: round(s, 3) for name, s in slowest_imports(cli, 8)},
     }
-    for key, value in result.items():
-        print(f"{key:28} {value}")
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return result
+    return report(result, args.json)
 
 
 if __name__ == "__main__":
