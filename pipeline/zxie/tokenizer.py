@@ -21,6 +21,15 @@ the words (zxie.trie) over the whitespace-free text, so a layout break inside a 
 it. The lexicon (built by pipeline/zxie/training/lexicon.py) is saved with the tokenizer: its word
 lists (`LEXICON_FILE`) and the trie compiled from them (`LEXICON_INDEX`, numpy arrays only), so
 loading a model does not rebuild the trie.
+
+With `bigrams = true` (and `words = false`) every character token's `tag_` is its character
+bigram: the character and the next one, e.g. `政协` on 政. A single space or any run of spaces and
+tabs is skipped (`学田 街道` gives 田街 on 田), a line break is not: the last character of a line,
+as of the text, gets the end marker (`区<E>`, `BIGRAM_END`), and whitespace tokens keep the constant
+`_SP`. TAG is otherwise free only while jieba's dictionary is not a lexicon source, so `bigrams =
+true` is refused with `words = true` (TAG holds the word position) and with `lexicon = true` and
+"jieba" in `lexicon_sources`. The setting is saved with the tokenizer (`cfg`), so a loaded model
+computes what it was trained on.
 """
 
 from __future__ import annotations
@@ -52,6 +61,13 @@ LEXICON_SOURCES = tuple(LEXICON_ATTRS)
 MORPH_FIELDS = {"gazetteer": "Gaz", "jieba": "Dict", "corpus": "Lex"}
 LEXICON_FILE = "lexicon.msgpack.gz"
 LEXICON_INDEX = "lexicon.trie.npz"
+# The second half of the bigram of a line's or the text's last character (a real bigram has two
+# code points, so no bigram of characters can be mistaken for it).
+BIGRAM_END = "<E>"
+# to_bytes: the entry with the bigrams setting beside the files
+BIGRAMS_KEY = "bigrams"
+# str.splitlines() boundaries: a whitespace token with one of these ends a line.
+LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 POSITIONS = ("B", "I", "E", "S")
@@ -175,16 +191,25 @@ class Lexicon:
 
 
 @registry.tokenizers("zxie.ReportTokenizer.v1")
-def create_report_tokenizer(words: bool = True, lexicon: bool = False, lexicon_sources: list[str] = list(LEXICON_SOURCES)):  # noqa: B006
+def create_report_tokenizer(words: bool = True, lexicon: bool = False, lexicon_sources: list[str] = list(LEXICON_SOURCES),  # noqa: B006
+                            bigrams: bool = False):
     """`words = false`: characters only, no segmentation (no LEMMA/TAG word features).
     `lexicon = true`: lexicon features in LEMMA / TAG / MORPH (in MORPH alone with words = true); the lexicon
     file is named by `[initialize.tokenizer] lexicon`; `zxie train` builds it from `lexicon_sources`
-    (the features of a source left out are all `_`)."""
+    (the features of a source left out are all `_`).
+    `bigrams = true`: each character's bigram with the next character in TAG (see the module
+    docstring); needs `words = false`, and TAG free of jieba's features ("jieba" not in
+    `lexicon_sources` when `lexicon = true`)."""
     if set(lexicon_sources) - set(LEXICON_SOURCES):
         raise ValueError(f"lexicon_sources: unknown {sorted(set(lexicon_sources) - set(LEXICON_SOURCES))}; known: {LEXICON_SOURCES}")
+    if bigrams and words:
+        raise ValueError("bigrams = true needs words = false: with words = true TAG holds the word position (B/I/E/S)")
+    if bigrams and lexicon and "jieba" in lexicon_sources:
+        raise ValueError('bigrams = true puts the bigrams in TAG, which carries jieba\'s lexicon features: '
+                         'with lexicon = true, drop "jieba" from lexicon_sources or set bigrams = false')
 
     def make(nlp):
-        return ReportTokenizer(nlp.vocab, words=words, lexicon=lexicon)
+        return ReportTokenizer(nlp.vocab, words=words, lexicon=lexicon, bigrams=bigrams)
 
     return make
 
@@ -223,6 +248,26 @@ def split_characters(text: str) -> tuple[list[str], list[bool], list[int], list[
     return words, spaces, char_tokens, space_tokens
 
 
+def bigram_tags(words: list[str]) -> list[str]:
+    """The TAG of every token of split_characters with bigrams = true: a character and the next one
+    (spaces and tabs skipped), the character and BIGRAM_END before a line break and at the end, and
+    SPACE_TAG for a whitespace token."""
+    tags = [SPACE_TAG] * len(words)
+    last = -1  # the character token still waiting for its successor
+    for k, w in enumerate(words):
+        if w.isspace():  # a whitespace token (character tokens never are)
+            if last >= 0 and not LINE_BREAKS.isdisjoint(w):
+                tags[last] = words[last] + BIGRAM_END
+                last = -1
+            continue
+        if last >= 0:
+            tags[last] = words[last] + w
+        last = k
+    if last >= 0:
+        tags[last] = words[last] + BIGRAM_END
+    return tags
+
+
 def _position_tags(words: list[str]) -> list[tuple[str, str]]:
     out = []
     for w in words:
@@ -234,11 +279,13 @@ def _position_tags(words: list[str]) -> list[tuple[str, str]]:
 
 
 class ReportTokenizer:
-    def __init__(self, vocab, segmenter: Segmenter | None = None, words: bool = True, lexicon: bool = False):
+    def __init__(self, vocab, segmenter: Segmenter | None = None, words: bool = True, lexicon: bool = False,
+                 bigrams: bool = False):
         self.vocab = vocab
         self.segmenter = segmenter
         self.words = words
         self.use_lexicon = lexicon
+        self.bigrams = bigrams
         self.lexicon: Lexicon | None = None
         self._keys: dict[tuple[str, int], int] = {}
 
@@ -305,18 +352,26 @@ class ReportTokenizer:
             words, spaces, tags, lemmas, char_tokens = self._word_tokens(text)
         else:
             words, spaces, char_tokens, space_tokens = split_characters(text)
-            tags, lemmas = ["S"] * len(words), words  # every character is its own word
-            for k in space_tokens:
-                tags[k] = SPACE_TAG
+            lemmas = words  # every character is its own word
+            if self.bigrams:
+                tags = bigram_tags(words)
+            else:
+                tags = ["S"] * len(words)
+                for k in space_tokens:
+                    tags[k] = SPACE_TAG
         if not self.use_lexicon:
             return Doc(self.vocab, words=words, spaces=spaces, tags=tags, lemmas=lemmas)
         chars = _WHITESPACE.sub("", text)  # the characters of char_tokens, in order
         if self.words:
             doc = Doc(self.vocab, words=words, spaces=spaces, tags=tags, lemmas=lemmas)
             return doc.from_array([MORPH], self.morph_array(chars, char_tokens, len(words)))
-        doc = Doc(self.vocab, words=words, spaces=spaces)
         attrs = [{"LEMMA": LEMMA, "TAG": TAG, "MORPH": MORPH}[LEXICON_ATTRS[src]] for src in LEXICON_SOURCES]
-        return doc.from_array(attrs, self.lexicon_array(chars, char_tokens, len(words)))
+        arr = self.lexicon_array(chars, char_tokens, len(words))
+        if not self.bigrams:
+            return Doc(self.vocab, words=words, spaces=spaces).from_array(attrs, arr)
+        keep = [col for col, attr in enumerate(attrs) if attr != TAG]  # TAG: the bigrams instead of jieba's `_`
+        doc = Doc(self.vocab, words=words, spaces=spaces, tags=tags)
+        return doc.from_array([attrs[col] for col in keep], np.ascontiguousarray(arr[:, keep]))
 
     def _word_tokens(self, text: str):
         """words, spaces, tags, lemmas and char_tokens with the word features (words = true)."""
@@ -365,12 +420,19 @@ class ReportTokenizer:
                 raise ValueError("zxie.ReportTokenizer.v1 with lexicon = true needs [initialize.tokenizer] lexicon")
             self.lexicon = Lexicon.from_bytes(Path(lexicon).read_bytes())
             self._keys = {}
+            self._check_tag_free()
+
+    def _check_tag_free(self) -> None:
+        if self.bigrams and self.lexicon is not None and "jieba" in self.lexicon.sources:
+            raise ValueError("bigrams = true puts the bigrams in TAG, but this lexicon has jieba's features, which go there too: "
+                             'build it without "jieba" in lexicon_sources or set bigrams = false')
 
     # Serialization: the segmentation model's files and the lexicon travel inside the pipeline directory.
     def to_disk(self, path, *, exclude=()):
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(path / "cfg", {"segmenter": self.segmenter is not None, "lexicon": self.lexicon is not None})
+        srsly.write_json(path / "cfg", {"segmenter": self.segmenter is not None, "lexicon": self.lexicon is not None,
+                                        "bigrams": self.bigrams})
         if self.segmenter:
             for name in MODEL_FILES:
                 shutil.copy(self.segmenter.model_dir / name, path / name)
@@ -381,16 +443,18 @@ class ReportTokenizer:
     def from_disk(self, path, *, exclude=()):
         path = Path(path)
         cfg = srsly.read_json(path / "cfg")
+        self.bigrams = cfg.get("bigrams", self.bigrams)  # what the model was trained with (models before bigrams: none)
         if cfg.get("segmenter"):
             self.segmenter = Segmenter(path)
         if cfg.get("lexicon"):
             index = path / LEXICON_INDEX
             self.lexicon = Lexicon.from_bytes((path / LEXICON_FILE).read_bytes(), index.read_bytes() if index.exists() else None)
             self._keys = {}
+        self._check_tag_free()
         return self
 
     def to_bytes(self, *, exclude=()):
-        files = {}
+        files = {BIGRAMS_KEY: self.bigrams}
         if self.segmenter:
             files = {name: (self.segmenter.model_dir / name).read_bytes() for name in MODEL_FILES}
         if self.lexicon is not None:
@@ -400,6 +464,7 @@ class ReportTokenizer:
 
     def from_bytes(self, data, *, exclude=()):
         files = srsly.msgpack_loads(data)
+        self.bigrams = files.pop(BIGRAMS_KEY, self.bigrams)
         if LEXICON_FILE in files:
             self.lexicon = Lexicon.from_bytes(files.pop(LEXICON_FILE), files.pop(LEXICON_INDEX, None))
             self._keys = {}
@@ -408,4 +473,5 @@ class ReportTokenizer:
             for name, content in files.items():
                 (tmp / name).write_bytes(content)
             self.segmenter = Segmenter(tmp)
+        self._check_tag_free()
         return self
