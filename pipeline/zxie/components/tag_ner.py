@@ -40,6 +40,7 @@ from spacy.training import validate_examples, validate_get_examples
 from spacy.util import registry
 from thinc.api import Model, NumpyOps, SequenceCategoricalCrossentropy
 
+from zxie.components.folded_embed import folded
 from zxie.text import bad_boundary
 from zxie.schema import load_schema
 
@@ -208,6 +209,25 @@ class TagNER(Tagger):
         self.cfg["tags"] = biluo_tags(self.cfg["labels"])
         # how predict computes (not in cfg: the config decides, not the saved component)
         self.numpy_blas = numpy_blas
+        # with numpy_blas, the embedding tables folded into their first product (components/folded_embed.py),
+        # made at the first prediction and dropped whenever the weights change
+        self._folded: dict = {}
+
+    def update(self, examples, **kwargs):
+        self._folded.clear()
+        return super().update(examples, **kwargs)
+
+    def rehearse(self, examples, **kwargs):
+        self._folded.clear()
+        return super().rehearse(examples, **kwargs)
+
+    def from_bytes(self, bytes_data, **kwargs):
+        self._folded.clear()
+        return super().from_bytes(bytes_data, **kwargs)
+
+    def from_disk(self, path, **kwargs):
+        self._folded.clear()
+        return super().from_disk(path, **kwargs)
 
     # `labels` (from Tagger) are the entity labels, as for spaCy's `ner`
     @property
@@ -238,6 +258,7 @@ class TagNER(Tagger):
                     gold[k, index[tag]] = 1.0
             truths.append(self.model.ops.asarray(gold))
         self.model.initialize(X=docs, Y=truths)
+        self._folded.clear()
 
     def soft_targets(self, eg) -> np.ndarray | None:
         """The target distribution over this component's tags for each token of eg.x, when the
@@ -283,10 +304,10 @@ class TagNER(Tagger):
         scores = []
         for group in _groups([doc for doc in docs if len(doc)], GROUP_TOKENS):
             ops = PerDocumentOps([len(doc) for doc in group])
-            with numpy_blas(self.model, ops):
+            with numpy_blas(self.model, ops), folded(self.model, self.vocab, self._folded):
                 out = self.model.predict(group)
             if ops.unknown:  # a product PerDocumentOps could not cut by document: one document at a time
-                with numpy_blas(self.model):
+                with numpy_blas(self.model), folded(self.model, self.vocab, self._folded):
                     out = [self.model.predict([doc])[0] for doc in group]
             scores += [self.model.ops.to_numpy(s) for s in out]
         scores = iter(scores)

@@ -242,6 +242,9 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
         member = work / f"ner-{k}" / ("model-best" if held_out_selection else "model-last")
         members.append(without_heads(member, heads, work / f"ner-{k}" / "member") if heads else member)
     nlp = spacy.load(members[0]) if s.members == 1 else join_taggers(members)
+    if s.members == 1:  # the tok2vec inside the ner, which then predicts with its fast, batch-invariant arithmetic
+        nlp.replace_listeners("tok2vec", "ner", ["model.tok2vec"])
+        nlp.remove_pipe("tok2vec")
     nlp.add_pipe("zxie_norms")
     relations = nlp.add_pipe("zxie_relations")
     info["relations"] = relations.fit([x for split in s.train_splits for x in select(records, split)], seed=s.seed)
