@@ -17,6 +17,7 @@ data, nothing in them can run code.
 
 from __future__ import annotations
 
+from itertools import repeat
 from numbers import Number
 from pathlib import Path
 
@@ -70,29 +71,38 @@ class LinearClassifier:
 
     # --- prediction ----------------------------------------------------------------------
     def _columns(self, X: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        rows, cols, vals = [], [], []
-        index, sep = self.index, self.separator
-        for r, feats in enumerate(X):
-            for name, value in feats.items():
-                if value.__class__ is not float:
-                    if isinstance(value, str):
-                        name, value = f"{name}{sep}{value}", 1.0
-                    elif not isinstance(value, Number):
-                        raise TypeError(f"feature {name!r}: unsupported value {value!r}")
-                k = index.get(name)
-                if k is not None:
-                    rows.append(r)
-                    cols.append(k)
-                    vals.append(value)
-        rows_a, cols_a = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
-        order = np.lexsort((cols_a, rows_a))  # column order within a row, as in a sorted CSR matrix
-        return rows_a[order], cols_a[order], np.asarray(vals, dtype=np.float64)[order]
+        """The rows, columns and values of X's known features, sorted by row and then column."""
+        names, values, lengths = [], [], []
+        for feats in X:
+            names.extend(feats)
+            values.extend(feats.values())
+            lengths.append(len(feats))
+        if values.count(1.0) != len(values):  # not all 1.0 (the features of zxie_relations are)
+            names, values = self._numbers(names, values)
+        rows = np.repeat(np.arange(len(X), dtype=np.int64), lengths)
+        cols = np.fromiter(map(self.index.get, names, repeat(-1)), dtype=np.int64, count=len(names))
+        known = cols >= 0
+        rows, cols, vals = rows[known], cols[known], np.asarray(values, dtype=np.float64)[known]
+        order = np.argsort(rows * len(self.features) + cols, kind="stable")  # as in a sorted CSR matrix
+        return rows[order], cols[order], vals[order]
+
+    def _numbers(self, names: list[str], values: list) -> tuple[list[str], list[float]]:
+        """NAMES and VALUES with each string value v of a feature f made the feature `f=v` of value 1."""
+        names, values = list(names), list(values)
+        for k, (name, value) in enumerate(zip(names, values)):
+            if isinstance(value, str):
+                names[k], values[k] = f"{name}{self.separator}{value}", 1.0
+            elif not isinstance(value, Number):
+                raise TypeError(f"feature {name!r}: unsupported value {value!r}")
+        return names, values
 
     def decision_function(self, X: list[dict]) -> np.ndarray:
-        """(rows x outputs) scores: the features' weights summed, plus the intercepts."""
+        """(rows x outputs) scores: the features' weights summed in column order, plus the intercepts."""
         rows, cols, vals = self._columns(X)
-        scores = np.zeros((len(X), len(self.intercept)))
-        np.add.at(scores, rows, self._weights[cols] * vals[:, None])
+        weights = self._weights[cols] * vals[:, None]
+        scores = np.empty((len(X), len(self.intercept)))
+        for k in range(scores.shape[1]):  # bincount adds each row's weights one by one, in order
+            scores[:, k] = np.bincount(rows, weights=weights[:, k], minlength=len(X))
         scores += self.intercept
         return scores
 

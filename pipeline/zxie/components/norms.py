@@ -19,6 +19,8 @@ if not Span.has_extension("norm"):
 
 def visible(text: str) -> str:
     """TEXT without format characters (category Cf: U+200B-U+200F, U+2060, U+FEFF, U+00AD, ...)."""
+    if text.isprintable():  # no Cf character is printable: nothing to leave out
+        return text
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
@@ -33,12 +35,11 @@ class NormFiller:
 
     def __call__(self, doc: Doc) -> Doc:
         for ent in doc.ents:
-            text = visible(ent.text)
             if ent.label_ == self.metric_label:
                 try:
-                    ent._.norm = parse_metric(text)
+                    ent._.norm = parse_metric(visible(ent.text))
                 except NormError:
                     ent._.norm = None  # a METRIC whose number cannot be read (reported by extract)
             elif ent.label_ == self.date_label:
-                ent._.norm = parse_date(text)
+                ent._.norm = parse_date(visible(ent.text))
         return doc

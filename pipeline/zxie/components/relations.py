@@ -18,11 +18,15 @@ it was told to trust) is still read, with skops and scikit-learn.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import srsly
+from spacy.attrs import ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -34,6 +38,8 @@ NONE = "NONE"
 # At prediction, each entity on this side of a relation of this type keeps only its best-scored
 # relation: a TITLE mention is held by one person, a METRIC has one owner (GUIDELINES §4).
 ONE_PER = {"HAS_TITLE": "tail", "METRIC_OF": "head"}
+PUNCT = frozenset("，,、；;：:“”()（）和及与在为由")  # a feature each, when between the pair
+CLAUSE_MARK = re.compile("[，,；;：:]")  # what starts a clause
 # Models saved before the numpy predictor (model.skops): the only types such a file may contain;
 # skops refuses anything else.
 SKOPS_FILE = "model.skops"
@@ -80,10 +86,12 @@ def _allowed_pairs() -> frozenset[tuple[str, str]]:
     return frozenset((h, t) for r in schema.relation_types for h in schema.heads[r] for t in schema.tails[r])
 
 
-def candidate_pairs(text: str, ents: list[Entity], max_between: int) -> list[tuple[int, int]]:
-    """Index pairs (head, tail) of same-sentence entities with a schema-allowed label pair."""
+def candidate_pairs(text: str, ents: list[Entity], max_between: int,
+                    sentences: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """Index pairs (head, tail) of same-sentence entities with a schema-allowed label pair;
+    `sentences`: sentence_spans(text), when the caller has them already."""
     allowed = _allowed_pairs()
-    spans = sentence_spans(text)
+    spans = sentence_spans(text) if sentences is None else sentences
     sentence_of, k = [], 0
     for e in ents:
         while k < len(spans) and spans[k][1] <= e.start:
@@ -109,6 +117,32 @@ def candidate_pairs(text: str, ents: list[Entity], max_between: int) -> list[tup
     return pairs
 
 
+class TokenTexts(dict):
+    """ORTH hash -> token text, for the Docs of one vocabulary: read from its StringStore on first
+    use and kept (the StringStore's own lookup costs more than the rest of doc_text)."""
+
+    def __init__(self, strings):
+        super().__init__()
+        self.strings = strings
+
+    def __missing__(self, orth: int) -> str:
+        text = self[orth] = self.strings[orth]
+        return text
+
+
+def doc_text(doc: Doc, texts: TokenTexts | None = None) -> str:
+    """`doc.text`, read from the Doc's arrays (spaCy's doc.text makes a Token object per token,
+    which cost this component a third of its time on long documents); `texts`: a TokenTexts of
+    the Doc's vocabulary, kept between calls."""
+    if texts is None or texts.strings is not doc.vocab.strings:
+        texts = TokenTexts(doc.vocab.strings)
+    arrays = doc.to_array([ORTH, SPACY])
+    words = list(map(texts.__getitem__, arrays[:, 0].tolist()))
+    for k in np.flatnonzero(arrays[:, 1]).tolist():  # tokens followed by a space
+        words[k] += " "
+    return "".join(words)
+
+
 def _one_per_key(rel: dict) -> tuple[str, int] | None:
     """(type, entity) for a relation whose entity keeps only one relation of the type (ONE_PER)."""
     side = ONE_PER.get(rel["type"])
@@ -116,16 +150,45 @@ def _one_per_key(rel: dict) -> tuple[str, int] | None:
 
 
 class PairContext:
-    """What every pair of one document's features reads: its entities by label (in order) and its
-    sentences. Built once per document by the callers that score many pairs."""
+    """What every pair of one document's features reads, built once per document by the callers
+    that score many pairs: its sentences, and its entities ordered by start (ties in `ents` order),
+    all of them and by label, with their starts for bisection."""
 
-    __slots__ = ("by_label", "sentences")
+    __slots__ = ("sentences", "sentence_starts", "by_start", "starts", "by_label", "clause_marks")
 
-    def __init__(self, text: str, ents: list[Entity]):
-        self.by_label: dict[str, list[Entity]] = {}
-        for e in ents:
-            self.by_label.setdefault(e.label, []).append(e)
-        self.sentences = sentence_spans(text)
+    def __init__(self, text: str, ents: list[Entity], sentences: list[tuple[int, int]] | None = None):
+        self.sentences = sentence_spans(text) if sentences is None else sentences
+        self.sentence_starts = [a for a, _ in self.sentences]
+        self.by_start = sorted(ents, key=lambda e: e.start)  # stable
+        self.starts = [e.start for e in self.by_start]
+        by_label: dict[str, list[Entity]] = {}
+        for e in self.by_start:
+            by_label.setdefault(e.label, []).append(e)
+        self.by_label = {label: ([e.start for e in es], es) for label, es in by_label.items()}
+        self.clause_marks = [m.start() for m in CLAUSE_MARK.finditer(text)]
+
+    def starting(self, a: int, b: int) -> list[Entity]:
+        """The entities whose start is in [a, b]."""
+        return self.by_start[bisect_left(self.starts, a):bisect_right(self.starts, b)]
+
+    def is_nearest(self, e: Entity, anchor: int) -> bool:
+        """Whether E is the entity of its label whose start is nearest ANCHOR among those on E's side
+        of it (start < anchor, or not); of several as near, the first in `ents` order."""
+        starts, same = self.by_label[e.label]
+        k = bisect_left(starts, anchor)  # same[:k] start before the anchor
+        if e.start < anchor:
+            k = bisect_left(starts, starts[k - 1])  # the nearest is the last start before it
+        return same[k] is e
+
+    def clause_mark(self, a: int, b: int) -> int:
+        """The offset of the last clause mark (CLAUSE_MARK) in text[a:b]; -1 if none."""
+        k = bisect_left(self.clause_marks, b) - 1
+        return self.clause_marks[k] if k >= 0 and self.clause_marks[k] >= a else -1
+
+    def sentence_start(self, offset: int) -> int:
+        """The start of the sentence holding OFFSET; OFFSET if no sentence does."""
+        k = bisect_right(self.sentence_starts, offset) - 1
+        return self.sentences[k][0] if k >= 0 and offset < self.sentences[k][1] else offset
 
 
 def pair_features(text: str, ents: list[Entity], i: int, j: int, context: PairContext | None = None) -> dict[str, float]:
@@ -137,7 +200,7 @@ def pair_features(text: str, ents: list[Entity], i: int, j: int, context: PairCo
     first, second = (h, t) if h.start < t.start else (t, h)
     between = text[first.end : second.start]
     squeezed = "".join(between.split())
-    inside = [e for e in ents if first.end <= e.start and e.end <= second.start]
+    inside = [e for e in context.starting(first.end, second.start) if e.end <= second.start]
     pk = f"{h.label}>{t.label}"
     f = {
         f"pair={pk}": 1.0,
@@ -154,25 +217,22 @@ def pair_features(text: str, ents: list[Entity], i: int, j: int, context: PairCo
     }
     if len(squeezed) <= 6:
         f[f"between={squeezed}|{pk}"] = 1.0
-    for label in {e.label for e in inside}:
+    inside_labels = {e.label for e in inside}
+    for label in inside_labels:
         f[f"inside_label={label}"] = 1.0
-    if any(e.label == t.label for e in inside) or any(e.label == h.label for e in inside):
+    if t.label in inside_labels or h.label in inside_labels:
         f["same_label_between"] = 1.0
     for k in range(len(squeezed) - 1):
         f[f"bi={squeezed[k:k + 2]}"] = 1.0
-    for char in set(squeezed) & set("，,、；;：:“”()（）和及与在为由"):
+    for char in PUNCT.intersection(squeezed):
         f[f"punct={char}"] = 1.0
     # is the tail the nearest entity of its label on its side of the head, and the other way round?
-    side = [e for e in context.by_label[t.label] if (e.start < h.start) == (t.start < h.start)]
-    nearest = min(side, key=lambda e: abs(e.start - h.start)) if side else None
-    f[f"nearest_tail={nearest is t}|{pk}"] = 1.0
-    side = [e for e in context.by_label[h.label] if (e.start < t.start) == (h.start < t.start)]
-    nearest = min(side, key=lambda e: abs(e.start - t.start)) if side else None
-    f[f"nearest_head={nearest is h}|{pk}"] = 1.0
+    f[f"nearest_tail={context.is_nearest(t, h.start)}|{pk}"] = 1.0
+    f[f"nearest_head={context.is_nearest(h, t.start)}|{pk}"] = 1.0
     # is the tail the subject: no named entity (DATE and METRIC aside) before it in its sentence / clause?
-    sent_start = next((a for a, b in context.sentences if a <= t.start < b), t.start)
-    before = [e for e in ents if sent_start <= e.start < t.start and e.label not in ("DATE", "METRIC")]
-    clause_start = max(text.rfind(c, sent_start, t.start) for c in "，,；;：:")  # -1: none
+    sent_start = context.sentence_start(t.start)
+    before = [e for e in context.starting(sent_start, t.start) if e.start < t.start and e.label not in ("DATE", "METRIC")]
+    clause_start = context.clause_mark(sent_start, t.start)  # -1: none
     f[f"t_subject={not before}|{pk}"] = 1.0
     f[f"t_clause_first={not any(e.start > clause_start for e in before)}|{pk}"] = 1.0
     return f
@@ -184,6 +244,8 @@ class RelationExtractor:
         self.threshold = threshold
         self.max_between = max_between
         self.model = None
+        self._options_of: tuple[list[str] | None, dict] = (None, {})  # classes -> _options()
+        self._texts: TokenTexts | None = None  # doc_text's cache
 
     # --- training -------------------------------------------------------------------------
     def examples(self, records: Iterable[dict]) -> tuple[list[dict], list[str]]:
@@ -217,30 +279,45 @@ class RelationExtractor:
     def predict(self, text: str, ents: list[Entity]) -> list[dict]:
         if self.model is None:
             raise ValueError(f"component '{self.name}' has no trained model")
-        pairs = candidate_pairs(text, ents, self.max_between)
+        sentences = sentence_spans(text)
+        pairs = candidate_pairs(text, ents, self.max_between, sentences)
         if not pairs:
             return []
-        schema = load_schema()
-        context = PairContext(text, ents)
-        probs = self.model.predict_proba([pair_features(text, ents, i, j, context) for i, j in pairs])
-        classes = list(self.model.classes_)
+        context = PairContext(text, ents, sentences)
+        probs = np.asarray(self.model.predict_proba([pair_features(text, ents, i, j, context) for i, j in pairs]))
+        options = self._options()
         out = []
-        for (i, j), row in zip(pairs, probs):
-            h, t = ents[i].label, ents[j].label
-            options = [(p, c) for p, c in zip(row, classes) if c != NONE and schema.allows(c, h, t)]
-            if options:
-                p, c = max(options)
+        for (i, j), row in zip(pairs, probs.tolist()):
+            allowed = options.get((ents[i].label, ents[j].label))
+            if allowed:
+                p, c = max((row[k], c) for k, c in allowed)
                 if p >= self.threshold:
-                    out.append({"head": int(i), "tail": int(j), "type": str(c), "score": round(float(p), 4)})
+                    out.append({"head": int(i), "tail": int(j), "type": c, "score": round(p, 4)})
         best = {}
         for r in out:
             if (key := _one_per_key(r)) and (key not in best or r["score"] > best[key]["score"]):
                 best[key] = r
         return [r for r in out if (key := _one_per_key(r)) is None or best[key] is r]
 
+    def _options(self) -> dict[tuple[str, str], list[tuple[int, str]]]:
+        """(head label, tail label) -> the (column, type) of the model's classes the schema allows
+        for it (NONE aside); label pairs that allow none are absent."""
+        classes = [str(c) for c in self.model.classes_]
+        if self._options_of[0] != classes:
+            schema = load_schema()
+            options = {}
+            for h, t in _allowed_pairs():
+                allowed = [(k, c) for k, c in enumerate(classes) if c != NONE and schema.allows(c, h, t)]
+                if allowed:
+                    options[(h, t)] = allowed
+            self._options_of = (classes, options)
+        return self._options_of[1]
+
     def __call__(self, doc: Doc) -> Doc:
+        if self._texts is None or self._texts.strings is not doc.vocab.strings:
+            self._texts = TokenTexts(doc.vocab.strings)
         ents = [Entity(e.label_, e.start_char, e.end_char) for e in doc.ents]
-        doc._.relations = self.predict(doc.text, ents)
+        doc._.relations = self.predict(doc_text(doc, self._texts), ents)
         return doc
 
     def pipe(self, docs, batch_size: int = 128):

@@ -43,12 +43,17 @@ def doc_record(doc, source: Document, model: str) -> dict:
     (0-1) when its pipeline gives one (zxie_tag_ner does). A METRIC whose number cannot be read has
     no valid norm and is left out, with the relations that use it."""
     entities, index = [], {}
-    for i, ent in enumerate(doc.ents):
-        norm = ent._.norm if ent.has_extension("norm") else None
-        if ent.label_ == "METRIC" and norm is None:
+    ents = doc.ents
+    has_norm = bool(ents) and ents[0].has_extension("norm")
+    has_score = bool(ents) and ents[0].has_extension("score")
+    for i, ent in enumerate(ents):
+        ext = ent._
+        norm = ext.norm if has_norm else None
+        label = ent.label_
+        if label == "METRIC" and norm is None:
             continue
-        entity = {"id": len(entities) + 1, "text": ent.text, "label": ent.label_, "start": ent.start_char, "end": ent.end_char}
-        score = ent._.score if ent.has_extension("score") else None
+        entity = {"id": len(entities) + 1, "text": ent.text, "label": label, "start": ent.start_char, "end": ent.end_char}
+        score = ext.score if has_score else None
         if score is not None:
             entity["score"] = score
         if norm is not None:
