@@ -316,22 +316,21 @@ class TagNER(Tagger):
     def set_annotations(self, docs, scores):
         if isinstance(docs, Doc):
             docs = [docs]
-        column = {label: 1 + 4 * j for j, label in enumerate(self.labels)}
+        labels = self.labels
         for doc, probs in zip(docs, scores):
-            ents, confidence = [], []
-            for a, b, label in self.decode(probs):
-                score = path_score(probs, a, b, column[label])
+            found = viterbi_stretches(probs, *uncertain_stretches(probs))
+            ents = []
+            for (a, b, j), score in zip(found, path_scores(probs, found)):
                 # a span never starts or ends with whitespace, quotes, brackets or punctuation (GUIDELINES)
                 while a < b and bad_boundary(doc[a].text[0]):
                     a += 1
                 while b > a and bad_boundary(doc[b - 1].text[-1]):
                     b -= 1
                 if a < b:
-                    ents.append(Span(doc, a, b, label=label))
-                    confidence.append(score)
+                    ent = Span(doc, a, b, label=labels[j])
+                    ent._.score = score  # kept by doc.ents: the extension is stored per character offsets
+                    ents.append(ent)
             doc.set_ents(ents)
-            for ent, score in zip(doc.ents, confidence):
-                ent._.score = score
 
     def decode(self, probs: np.ndarray) -> list[tuple[int, int, str]]:
         """Entities (start token, end token, label) of the best valid BILUO path."""
@@ -359,12 +358,20 @@ def _groups(docs: list, tokens: int):
         yield group
 
 
-def path_score(probs: np.ndarray, start: int, end: int, column: int) -> float:
-    """The confidence in the entity of tokens start..end whose B tag is at `column` (then I, L,
-    U): the geometric mean of its tags' probabilities, rounded to 4 places."""
-    tags = [column + 3] if end - start == 1 else [column] + [column + 1] * (end - start - 2) + [column + 2]
-    p = probs[np.arange(start, end), tags]
-    return round(float(np.exp(np.log(np.maximum(p, 1e-12)).mean())), 4)
+def path_scores(probs: np.ndarray, entities: list[tuple[int, int, int]]) -> list[float]:
+    """The confidence in each entity (start token, end token, label index): the geometric mean of
+    the probabilities of its tags (B, I…, L, or U) on the decoded path, rounded to 4 places."""
+    if not entities:
+        return []
+    start, end, label = (np.array(x, dtype=np.int64) for x in zip(*entities))
+    n = end - start
+    first = np.concatenate(([0], np.cumsum(n)[:-1]))
+    at = np.arange(int(n.sum())) - np.repeat(first, n)  # each tag's place in its entity
+    size = np.repeat(n, n)
+    move = np.where(size == 1, 3, np.where(at == 0, 0, np.where(at == size - 1, 2, 1)))  # U, B, L, I
+    p = probs[np.repeat(start, n) + at, np.repeat(1 + 4 * label, n) + move]
+    means = np.add.reduceat(np.log(np.maximum(p, 1e-12)).astype(np.float64), first) / n
+    return [round(float(x), 4) for x in np.exp(means)]
 
 
 def uncertain_stretches(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
