@@ -5,7 +5,7 @@ import pytest
 import spacy
 
 from zxie.components.linear import LinearClassifier
-from zxie.components.relations import Entity, RelationExtractor, candidate_pairs
+from zxie.components.relations import Entity, PairContext, RelationExtractor, candidate_pairs, doc_text
 from zxie.corpus.interchange import read_records
 from zxie.corpus.splits import select
 
@@ -120,6 +120,49 @@ def test_a_model_saved_with_skops_still_loads(tmp_path):
     sio.dump({"payload": print}, tmp_path / "rel" / "model.skops")  # a callable: must not load
     with pytest.raises(ValueError, match="does not load"):
         RelationExtractor().from_disk(tmp_path / "rel")
+
+
+def test_pair_context_finds_what_scans_of_every_entity_find():
+    """PairContext's bisections against the scans they replaced, on entities in any order,
+    overlapping, sharing starts."""
+    import random
+
+    rng = random.Random(0)
+    text = "，甲乙；丙丁：戊己,庚辛。" * 8
+    context_of = {}
+    for _ in range(200):
+        ents = []
+        for _ in range(rng.randint(1, 12)):
+            start = rng.randrange(len(text) - 3)
+            ents.append(Entity(rng.choice("AB"), start, start + rng.randint(1, 3)))
+        context = context_of[id(ents)] = PairContext(text, ents)
+        a, b = sorted(rng.sample(range(len(text) + 1), 2))
+        assert sorted(map(id, context.starting(a, b))) == sorted(id(e) for e in ents if a <= e.start <= b)
+        assert context.clause_mark(a, b) == max(text.rfind(c, a, b) for c in "，,；;：:")
+        assert context.sentence_start(a) == next((x for x, y in context.sentences if x <= a < y), a)
+        e, anchor = rng.choice(ents), rng.randrange(len(text))
+        side = [x for x in ents if x.label == e.label and (x.start < anchor) == (e.start < anchor)]
+        assert context.is_nearest(e, anchor) == (min(side, key=lambda x: abs(x.start - anchor)) is e)
+
+
+def test_doc_text_is_the_docs_text():
+    nlp = spacy.blank("zh")
+    texts = ["", " ", "区委书记 刘浩  在\n\n崇川区\u3000调研。 ", "a\u200bb\tc "]
+    assert [doc_text(nlp.make_doc(t)) for t in texts] == [nlp.make_doc(t).text for t in texts] == texts
+
+
+def test_relations_of_many_documents_at_once_are_those_of_each_alone():
+    """predict_many (what pipe uses) scores the pairs of a batch together: the same relations and
+    scores, bit for bit, as each document alone."""
+    from .conftest import SHIPPED_MODEL
+
+    rx = spacy.load(SHIPPED_MODEL).get_pipe("zxie_relations")
+    docs = [(rec["text"], [Entity(e["label"], e["start_offset"], e["end_offset"]) for e in rec["entities"]])
+            for rec in select(list(read_records(GOLD)), "dev")]
+    alone = [rx.predict(text, ents) for text, ents in docs]
+    assert sum(map(len, alone)) > 50
+    assert rx.predict_many(docs) == alone
+    assert rx.predict_many(docs[::-1]) == alone[::-1]
 
 
 class FixedScores:

@@ -29,6 +29,7 @@ import srsly
 from spacy.attrs import ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import minibatch
 
 from zxie.components.linear import LinearClassifier
 from zxie.schema import load_schema
@@ -84,6 +85,14 @@ def _allowed_pairs() -> frozenset[tuple[str, str]]:
     """(head label, tail label) of every relation type of the schema."""
     schema = load_schema()
     return frozenset((h, t) for r in schema.relation_types for h in schema.heads[r] for t in schema.tails[r])
+
+
+def may_pair(ents: list[Entity]) -> bool:
+    """Whether two of ENTS have a label pair some relation type allows (a quick test before
+    candidate_pairs, which also needs them in one sentence)."""
+    allowed = _allowed_pairs()
+    labels = {e.label for e in ents}
+    return len(ents) > 1 and any((h, t) in allowed for h in labels for t in labels)
 
 
 def candidate_pairs(text: str, ents: list[Entity], max_between: int,
@@ -277,17 +286,37 @@ class RelationExtractor:
 
     # --- prediction ----------------------------------------------------------------------
     def predict(self, text: str, ents: list[Entity]) -> list[dict]:
+        return self.predict_many([(text, ents)])[0]
+
+    def predict_many(self, docs: list[tuple[str, list[Entity]]]) -> list[list[dict]]:
+        """`predict` for several (text, entities), their candidate pairs scored by the model at
+        once: fewer numpy calls on short documents, and the same probabilities as one by one (the
+        classifier scores each pair on its own, tests/test_components.py)."""
         if self.model is None:
             raise ValueError(f"component '{self.name}' has no trained model")
+        candidates = [self._candidates(text, ents) for text, ents in docs]
+        X = [features for _, pair_rows in candidates for features in pair_rows]
+        probs = np.asarray(self.model.predict_proba(X)).tolist() if X else []
+        out, k = [], 0
+        for (_, ents), (pairs, _) in zip(docs, candidates):
+            out.append(self._relations(ents, pairs, probs[k:k + len(pairs)]))
+            k += len(pairs)
+        return out
+
+    def _candidates(self, text: str, ents: list[Entity]) -> tuple[list[tuple[int, int]], list[dict]]:
+        """The candidate pairs of a document and their features."""
+        if not may_pair(ents):
+            return [], []
         sentences = sentence_spans(text)
         pairs = candidate_pairs(text, ents, self.max_between, sentences)
-        if not pairs:
-            return []
-        context = PairContext(text, ents, sentences)
-        probs = np.asarray(self.model.predict_proba([pair_features(text, ents, i, j, context) for i, j in pairs]))
+        context = PairContext(text, ents, sentences) if pairs else None
+        return pairs, [pair_features(text, ents, i, j, context) for i, j in pairs]
+
+    def _relations(self, ents: list[Entity], pairs: list[tuple[int, int]], probs: list[list[float]]) -> list[dict]:
+        """The relations of a document from its candidate pairs' class probabilities."""
         options = self._options()
         out = []
-        for (i, j), row in zip(pairs, probs.tolist()):
+        for (i, j), row in zip(pairs, probs):
             allowed = options.get((ents[i].label, ents[j].label))
             if allowed:
                 p, c = max((row[k], c) for k, c in allowed)
@@ -313,16 +342,22 @@ class RelationExtractor:
             self._options_of = (classes, options)
         return self._options_of[1]
 
-    def __call__(self, doc: Doc) -> Doc:
+    def _read(self, doc: Doc) -> tuple[str, list[Entity]]:
+        """A Doc's text and entities (the text only when a pair is possible: no pair reads it)."""
         if self._texts is None or self._texts.strings is not doc.vocab.strings:
             self._texts = TokenTexts(doc.vocab.strings)
         ents = [Entity(e.label_, e.start_char, e.end_char) for e in doc.ents]
-        doc._.relations = self.predict(doc_text(doc, self._texts), ents)
+        return (doc_text(doc, self._texts) if may_pair(ents) else ""), ents
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.relations = self.predict(*self._read(doc))
         return doc
 
     def pipe(self, docs, batch_size: int = 128):
-        for doc in docs:
-            yield self(doc)
+        for batch in minibatch(docs, size=batch_size):
+            for doc, relations in zip(batch, self.predict_many([self._read(doc) for doc in batch])):
+                doc._.relations = relations
+                yield doc
 
     # --- serialization -------------------------------------------------------------------
     def to_disk(self, path, *, exclude=()):
