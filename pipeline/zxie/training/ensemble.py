@@ -3,7 +3,8 @@
 Each member is a `tok2vec` + `ner` (zxie_tag_ner) pipeline from `spacy train`, trained with its own
 seed. Its tok2vec is folded into its tagger (`Language.replace_listeners`), and the joined `ner`
 is a zxie_tag_ner whose model is `zxie.TaggerEnsemble.v1` over the members: `spacy.load` rebuilds
-it from the config and reads every member's weights back.
+it from the config and reads every member's weights back. A single member is joined the same way,
+so that its tok2vec, inside the `ner`, predicts with the NER's own arithmetic (tag_ner.py).
 """
 
 from __future__ import annotations

@@ -241,10 +241,8 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
         spacy_train(s.config, work / f"ner-{k}", overrides={**overrides, "paths.train": str(train_dir), "system.seed": seed})
         member = work / f"ner-{k}" / ("model-best" if held_out_selection else "model-last")
         members.append(without_heads(member, heads, work / f"ner-{k}" / "member") if heads else member)
-    nlp = spacy.load(members[0]) if s.members == 1 else join_taggers(members)
-    if s.members == 1:  # the tok2vec inside the ner, which then predicts with its fast, batch-invariant arithmetic
-        nlp.replace_listeners("tok2vec", "ner", ["model.tok2vec"])
-        nlp.remove_pipe("tok2vec")
+    # one member too: its tok2vec then sits inside the ner, which predicts with its own fast, batch-invariant arithmetic
+    nlp = join_taggers(members)
     nlp.add_pipe("zxie_norms")
     relations = nlp.add_pipe("zxie_relations")
     info["relations"] = relations.fit([x for split in s.train_splits for x in select(records, split)], seed=s.seed)
