@@ -23,7 +23,6 @@ def train(
     init_tok2vec: Path = typer.Option(None, help="Pretrained tok2vec weights (from `spacy pretrain`)."),
     seed: int = typer.Option(0, help="Random seed for every step."),
     members: int = typer.Option(1, min=1, help="Train the NER this many times (seeds seed, seed + 1, …) and average the runs' tag probabilities in one pipeline: more accurate, each member costs as much run time as one NER."),
-    teacher: Path = typer.Option(None, help="Distil this trained model: the NER learns from its tag probabilities mixed with the gold (corpora.train.teacher_weight), e.g. one network from a --members 2 model."),
     set_: list[str] = typer.Option([], "--set", help="Config override, e.g. --set training.max_steps=2000 or --set corpora.train.general_sentences=0"),
 ) -> None:
     """Train the pipeline (NER, relations, norms; a segmenter if the config uses word features) into a model directory."""
@@ -38,7 +37,7 @@ def train(
 
     settings = TrainSettings(output=output, gold=gold, datasets=datasets, config=config, segmenter=segmenter,
                              augment_copies=augment, gold_repeat=gold_repeat, train_splits=splits, seed=seed,
-                             members=members, teacher=teacher, overrides=overrides)
+                             members=members, overrides=overrides)
     path = train_pipeline(settings, log=lambda m: typer.echo(m, err=True))
     typer.echo(f"wrote {path}")
 

@@ -67,8 +67,6 @@ GROUP_TOKENS = 4096
 # Characters whose probability of O is at least this are fixed to O before decoding: the Viterbi
 # search then runs only over the short stretches between them, which keeps decoding cheap.
 SURE_OUTSIDE = 0.99
-# user_data key of a training example's soft targets (TagNER.soft_targets)
-SOFT_TARGETS = "zxie.soft_targets"
 
 if not Span.has_extension("score"):
     Span.set_extension("score", default=None)
@@ -260,37 +258,14 @@ class TagNER(Tagger):
         self.model.initialize(X=docs, Y=truths)
         self._folded.clear()
 
-    def soft_targets(self, eg) -> np.ndarray | None:
-        """The target distribution over this component's tags for each token of eg.x, when the
-        reference carries one (`SOFT_TARGETS` in its user_data: (tags, tokens × tags array), e.g. a
-        teacher's probabilities mixed with the gold, zxie.TrainCorpus.v1 `teacher`); else None."""
-        soft = eg.reference.user_data.get(SOFT_TARGETS)
-        if soft is None or tuple(soft[0]) != self.tags or len(soft[1]) != len(eg.x):
-            return None
-        return soft[1]
-
     def get_loss(self, examples, scores):
-        """Cross-entropy against the gold tags (a token without gold tag gives no gradient), or
-        against an example's soft targets when it has them (`soft_targets`)."""
         validate_examples(examples, "TagNER.get_loss")
-        soft = [self.soft_targets(eg) for eg in examples]
-        hard = [k for k, s in enumerate(soft) if s is None]
-        d_scores, loss = [None] * len(examples), 0.0
-        if hard:
-            loss_func = SequenceCategoricalCrossentropy(names=self.tags, normalize=False)
-            # misaligned (None) and unannotated ("-") tokens are missing values: no gradient
-            known = set(self.tags)
-            truths = [[tag if tag in known else None for tag in self.gold_tags(examples[k])] for k in hard]
-            d_hard, loss = loss_func([scores[k] for k in hard], truths)
-            for k, d in zip(hard, d_hard):
-                d_scores[k] = d
-        xp = self.model.ops.xp
-        for k, target in enumerate(soft):
-            if target is not None:
-                target = self.model.ops.asarray(target, dtype=scores[k].dtype)
-                d_scores[k] = scores[k] - target
-                loss += float(-(target * xp.log(xp.maximum(scores[k], 1e-9))).sum())
-        if xp.isnan(loss):
+        loss_func = SequenceCategoricalCrossentropy(names=self.tags, normalize=False)
+        # misaligned (None) and unannotated ("-") tokens are missing values: no gradient
+        known = set(self.tags)
+        truths = [[tag if tag in known else None for tag in self.gold_tags(eg)] for eg in examples]
+        d_scores, loss = loss_func(scores, truths)
+        if self.model.ops.xp.isnan(loss):
             raise ValueError(f"NaN loss in component '{self.name}'")
         return float(loss), d_scores
 

@@ -56,8 +56,6 @@ class TrainSettings:
     seed: int = 0
     # NER runs with seeds seed, seed + 1, ... joined into one tagger ensemble (pipeline/zxie/training/ensemble.py)
     members: int = 1
-    # a trained model whose NER the new one learns to imitate (zxie.TrainCorpus.v1 `teacher`)
-    teacher: Path | None = None
     name: str = "zxie_default"
     version: str = __version__
     overrides: dict = field(default_factory=dict)
@@ -220,9 +218,6 @@ def train_pipeline(s: TrainSettings, log=print) -> Path:
         overrides["paths.vectors"] = str(work / "vectors")
         overrides["components.tok2vec.model.embed.include_static_vectors"] = True
         log(f"character vectors: {len(keys)} characters × {vectors.shape[1]}")
-    if s.teacher:
-        overrides["paths.teacher"] = str(s.teacher)
-        info["teacher"] = {"path": str(s.teacher), "ner_sha256": file_hash(*sorted(p for p in Path(s.teacher, "ner").iterdir() if p.is_file()))}
     heads = auxiliary_heads(config)
     if heads:
         info["general"] = write_general_docs(nlp, heads, s.datasets, work / "general.spacy", log)
