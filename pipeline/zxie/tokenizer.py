@@ -288,6 +288,7 @@ class ReportTokenizer:
         self.bigrams = bigrams
         self.lexicon: Lexicon | None = None
         self._keys: dict[tuple[str, int], int] = {}
+        self._string_keys: dict[str, int] = {}
 
     def _feature_key(self, src: str | None, value: int) -> int:
         """The attribute value (string or morph hash) of a source's feature bits, cached; with src
@@ -367,11 +368,19 @@ class ReportTokenizer:
             return doc.from_array([MORPH], self.morph_array(chars, char_tokens, len(words)))
         attrs = [{"LEMMA": LEMMA, "TAG": TAG, "MORPH": MORPH}[LEXICON_ATTRS[src]] for src in LEXICON_SOURCES]
         arr = self.lexicon_array(chars, char_tokens, len(words))
-        if not self.bigrams:
-            return Doc(self.vocab, words=words, spaces=spaces).from_array(attrs, arr)
-        keep = [col for col, attr in enumerate(attrs) if attr != TAG]  # TAG: the bigrams instead of jieba's `_`
-        doc = Doc(self.vocab, words=words, spaces=spaces, tags=tags)
-        return doc.from_array([attrs[col] for col in keep], np.ascontiguousarray(arr[:, keep]))
+        if self.bigrams:  # TAG: the bigrams instead of jieba's `_`
+            arr[:, attrs.index(TAG)] = self.string_keys(tags)
+        return Doc(self.vocab, words=words, spaces=spaces).from_array(attrs, arr)
+
+    def string_keys(self, values: list[str]) -> np.ndarray:
+        """The StringStore keys of VALUES (added to it), through a cache: a Doc built with `tags=`
+        adds every token's string to the store one call at a time, which costs more."""
+        get = self._string_keys.get
+        return np.array([get(v) or self._add_string(v) for v in values], dtype=np.uint64)
+
+    def _add_string(self, value: str) -> int:
+        key = self._string_keys[value] = self.vocab.strings.add(value)
+        return key
 
     def _word_tokens(self, text: str):
         """words, spaces, tags, lemmas and char_tokens with the word features (words = true)."""
