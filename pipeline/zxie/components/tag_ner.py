@@ -23,7 +23,8 @@ per document and one thread make it depend on the document alone (tests/test_inv
 batch still goes through the network once, so short documents do not pay thinc's per-call cost
 each. Only prediction changes: training and the ops of every other model are left alone (the ops
 are swapped on this component's model for the duration of `predict`, and the BLAS thread limit,
-set with threadpoolctl, is lifted afterwards).
+set with threadpoolctl, is lifted afterwards). With them, the embedding tables are folded into the
+embedding's first product (components/folded_embed.py), which saves about a third of the cost.
 """
 
 from __future__ import annotations
