@@ -7,9 +7,7 @@ import fcntl
 import hashlib
 import json
 import os
-import re
 import signal
-import stat
 import subprocess
 import sys
 import threading
@@ -26,7 +24,6 @@ from zxie.cli import app
 from zxie.io.inputs import Document, InputError, read_documents
 from zxie.io.records import record_schema
 
-from .conftest import SHARED
 
 ZXIE = str(Path(sys.executable).with_name("zxie"))
 TEXTS = ["区委书记刘浩到崇川区政协调研。", "崇川已建成协商议事室205个。", "2024年,区政协开展活动40余场次。",
@@ -380,7 +377,7 @@ def test_names_that_do_not_tell_the_format_need_input_format(tiny_model, tmp_pat
     assert [r["id"] for r in lines(tmp_path / "o.jsonl")] == ["notes"]
     refused = cli(tiny_model, "/dev/stdin", "-o", tmp_path / "s.jsonl")
     assert is_run_error(refused) and "--input-format" in refused.output
-    substituted = subprocess.run(["bash", "-c", f'"$0" extract <(cat "$1") -o "$2" --model "$3" --input-format jsonl',
+    substituted = subprocess.run(["bash", "-c", '"$0" extract <(cat "$1") -o "$2" --model "$3" --input-format jsonl',
                                   ZXIE, str(src), str(tmp_path / "p.jsonl"), str(tiny_model)],
                                  capture_output=True, text=True, timeout=120)
     assert substituted.returncode == 0, substituted.stderr
