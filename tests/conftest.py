@@ -90,7 +90,7 @@ def tiny_model(tiny_data):
         # with word features, so the segmenter's whole path (training, features, serialisation) is tested
         overrides={"training.max_steps": 40, "training.eval_frequency": 20,
                    "components.tok2vec.model.encode.width": 32, "components.tok2vec.model.encode.depth": 2,
-                   "nlp.tokenizer.words": True, "nlp.tokenizer.bigrams": False, "components.tok2vec.model.embed.attrs": ["NORM", "SHAPE", "LEMMA", "TAG"],
+                   "nlp.tokenizer.words": True, "components.tok2vec.model.embed.attrs": ["NORM", "SHAPE", "LEMMA", "TAG"],
                    "components.tok2vec.model.embed.rows": [500, 50, 500, 10]},
     )
     return train_pipeline(settings, log=lambda m: None)

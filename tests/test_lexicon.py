@@ -163,7 +163,6 @@ def test_tiny_pipeline_with_lexicon(tiny_data, lexicon_datasets):
                    "components.tok2vec.model.encode.width": 32, "components.tok2vec.model.encode.depth": 1,
                    "nlp.tokenizer.words": False, "nlp.tokenizer.lexicon": True,
                    "nlp.tokenizer.lexicon_sources": ["gazetteer", "jieba", "corpus"],  # all three, not only the default
-                   "nlp.tokenizer.bigrams": False,  # TAG holds jieba's features here
                    "components.tok2vec.model.embed.attrs": ["NORM", "SHAPE", "LEMMA", "TAG", "MORPH"],
                    "components.tok2vec.model.embed.rows": [500, 50, 100, 100, 100]},
     ), log=lambda m: None)
