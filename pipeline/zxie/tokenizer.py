@@ -465,7 +465,7 @@ class ReportTokenizer:
     def to_bytes(self, *, exclude=()):
         files = {BIGRAMS_KEY: self.bigrams}
         if self.segmenter:
-            files = {name: (self.segmenter.model_dir / name).read_bytes() for name in MODEL_FILES}
+            files.update({name: (self.segmenter.model_dir / name).read_bytes() for name in MODEL_FILES})
         if self.lexicon is not None:
             files[LEXICON_FILE] = self.lexicon.to_bytes()
             files[LEXICON_INDEX] = self.lexicon.index_bytes()
