@@ -146,7 +146,7 @@ def folded(model: Model, vocab, cache: dict):
     try:
         for node in model.walk():
             if node.id not in cache:
-                cache[node.id] = fold(node, vocab) if node.name.startswith("extract_features") or "|static_vectors" in node.name else None
+                cache[node.id] = fold(node, vocab)
             if cache[node.id] is not None:
                 swapped.append((node, node._func))
                 node._func = folded_forward(cache[node.id])

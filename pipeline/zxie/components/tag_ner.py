@@ -212,13 +212,10 @@ class TagNER(Tagger):
         # made at the first prediction and dropped whenever the weights change
         self._folded: dict = {}
 
-    def update(self, examples, **kwargs):
+    def finish_update(self, sgd):
+        """The optimizer's step (which update and rehearse end with): the folded tables are stale after it."""
         self._folded.clear()
-        return super().update(examples, **kwargs)
-
-    def rehearse(self, examples, **kwargs):
-        self._folded.clear()
-        return super().rehearse(examples, **kwargs)
+        super().finish_update(sgd)
 
     def from_bytes(self, bytes_data, **kwargs):
         self._folded.clear()
@@ -294,7 +291,7 @@ class TagNER(Tagger):
             docs = [docs]
         labels = self.labels
         for doc, probs in zip(docs, scores):
-            found = viterbi_stretches(probs, *uncertain_stretches(probs))
+            found = best_entities(probs)
             ents = []
             for (a, b, j), score in zip(found, path_scores(probs, found)):
                 # a span never starts or ends with whitespace, quotes, brackets or punctuation (GUIDELINES)
@@ -310,9 +307,8 @@ class TagNER(Tagger):
 
     def decode(self, probs: np.ndarray) -> list[tuple[int, int, str]]:
         """Entities (start token, end token, label) of the best valid BILUO path."""
-        starts, lengths = uncertain_stretches(probs)
         labels = self.labels
-        return [(a, b, labels[j]) for a, b, j in viterbi_stretches(probs, starts, lengths)]
+        return [(a, b, labels[j]) for a, b, j in best_entities(probs)]
 
     def add_label(self, label):
         raise NotImplementedError("the entity labels are fixed when the component is created (config: labels)")
@@ -332,6 +328,11 @@ def _groups(docs: list, tokens: int):
         size += len(doc)
     if group:
         yield group
+
+
+def best_entities(probs: np.ndarray) -> list[tuple[int, int, int]]:
+    """Entities (start token, end token, label index) of the best valid BILUO path over PROBS."""
+    return viterbi_stretches(probs, *uncertain_stretches(probs))
 
 
 def path_scores(probs: np.ndarray, entities: list[tuple[int, int, int]]) -> list[float]:
